@@ -1,0 +1,73 @@
+package vintry
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Each maps to exactly one HTTP status in the http package; storage
+// adapters translate driver errors into these codes by driver error code.
+const (
+	ECONFLICT     = "conflict"     // 409: the change conflicts with existing state
+	EINTERNAL     = "internal"     // 500: a bug or an infrastructure failure; details are logged, never shown
+	EINVALID      = "invalid"      // 422: the request is well-formed but breaks a rule
+	EMALFORMED    = "malformed"    // 400: the body cannot be parsed at all
+	ENOTFOUND     = "not_found"    // 404
+	EUNAUTHORIZED = "unauthorized" // 401
+	EFORBIDDEN    = "forbidden"    // 403
+	ETOOLARGE     = "too_large"    // 413
+	EUNSUPPORTED  = "unsupported"  // 415: unsupported media type
+	ERATELIMIT    = "rate_limited" // 429
+	EUNAVAILABLE  = "unavailable"  // 503: the service is shutting down or its database is unreachable
+)
+
+// Error is the application error. Message is a human sentence safe to show to a
+// client; Fields holds field-level detail keyed by field path (for example
+// "payload.3.quantity" or "field_mappings.SKU"). Content, when set, is a
+// response body payload that belongs with the error (an import's result when
+// the import failed as a whole).
+type Error struct {
+	Code    string
+	Message string
+	Fields  map[string][]string
+	Content any
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	return fmt.Sprintf("vintry error: code=%s message=%s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// FieldError returns an EINVALID error whose message is also recorded under
+// the given field path.
+func FieldError(field, message string) *Error {
+	return &Error{Code: EINVALID, Message: message, Fields: map[string][]string{field: {message}}}
+}
+
+// ErrorCode returns the code of err if it is (or wraps) an *Error, EINTERNAL
+// for any other non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	if err == nil {
+		return ""
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the client-safe message of err: the message of an
+// *Error, or a generic sentence for any other error.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal server error."
+}

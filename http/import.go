@@ -1,0 +1,278 @@
+package http
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+
+	"github.com/vintry/vintry"
+)
+
+func (s *Server) handleImportProcess(w http.ResponseWriter, r *http.Request) {
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "application/json":
+		s.importJSON(w, r)
+	default:
+		writeError(w, r, vintry.Errorf(vintry.EUNSUPPORTED,
+			"Unsupported Content-Type '%s': use application/json (JSON payload) or multipart/form-data (CSV file upload).", mt))
+	}
+}
+
+// importJSON runs the JSON method: a synchronous import answered with 200, or
+// 422 when an all-or-nothing import failed.
+func (s *Server) importJSON(w http.ResponseWriter, r *http.Request) {
+	key, err := idempotencyKey(r)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	body, err := readBody(w, r, s.Config.MaxUploadBytes,
+		"The request body exceeds the maximum allowed size of "+sizeText(s.Config.MaxUploadBytes))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	req, err := decodeImportJSON(body, s.Config.MaxRecords)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	req.IdempotencyKey = key
+	sum := sha256.Sum256(append([]byte("json\n"), body...))
+	req.RequestHash = sum[:]
+	job, replayed, err := s.Imports.ImportRows(r.Context(), req)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	if replayed {
+		w.Header().Set("Idempotent-Replayed", "true")
+	}
+	content := s.importResult(r, job)
+	if job.Status == vintry.StatusFailed {
+		writeError(w, r, &vintry.Error{Code: vintry.EINVALID, Message: job.Errors[0].Message,
+			Fields: rowErrorFields(job.Errors), Content: content})
+		return
+	}
+	writeJSON(w, http.StatusOK, importResponse{Message: "Inventory import processed", Content: content})
+}
+
+func idempotencyKey(r *http.Request) (string, error) {
+	values := r.Header.Values("Idempotency-Key")
+	if len(values) == 0 {
+		return "", nil
+	}
+	if len(values) > 1 || values[0] == "" || len(values[0]) > vintry.MaxIdempotencyKeyLength {
+		return "", vintry.FieldError("Idempotency-Key",
+			fmt.Sprintf("The Idempotency-Key header must be one value of 1 to %d characters.", vintry.MaxIdempotencyKeyLength))
+	}
+	return values[0], nil
+}
+
+// rowErrorFields lists row errors by field path: payload.<0-based index>.<field>.
+func rowErrorFields(errs []vintry.RowError) map[string][]string {
+	fields := map[string][]string{}
+	for _, e := range errs {
+		path := "payload." + strconv.Itoa(e.Row-1)
+		if e.Field != "" {
+			path += "." + e.Field
+		}
+		fields[path] = append(fields[path], e.Message)
+	}
+	return fields
+}
+
+type importResponse struct {
+	Message string       `json:"message"`
+	Content importResult `json:"content"`
+}
+
+type importResult struct {
+	JobLogID      int64             `json:"job_log_id"`
+	Status        vintry.JobStatus  `json:"status"`
+	Type          string            `json:"type"`
+	Summary       vintry.Summary    `json:"summary"`
+	Errors        []vintry.RowError `json:"errors"`
+	DryRun        bool              `json:"dry_run"`
+	JobStatusLink string            `json:"job_status_link"`
+}
+
+func (s *Server) importResult(r *http.Request, job *vintry.ImportJob) importResult {
+	errs := job.Errors
+	if errs == nil {
+		errs = []vintry.RowError{}
+	}
+	return importResult{
+		JobLogID: job.ID, Status: job.Status, Type: vintry.JobType, Summary: job.Summary, Errors: errs,
+		DryRun: job.Args.DryRun, JobStatusLink: s.jobStatusLink(r, job.ID),
+	}
+}
+
+// jobStatusLink is the absolute URL of a job's log page.
+func (s *Server) jobStatusLink(r *http.Request, id int64) string {
+	base := s.Config.BaseURL
+	if base == "" {
+		scheme := "http"
+		if r.TLS != nil {
+			scheme = "https"
+		}
+		base = scheme + "://" + r.Host
+	}
+	p, _ := vintry.PrincipalFromContext(r.Context())
+	return fmt.Sprintf("%s/%s/settings/application-maintenance/job-management/imports/logs/%d", base, p.TenantSlug, id)
+}
+
+// decodeImportJSON checks the structure of a JSON import body and turns its
+// payload into rows. Structural problems are request errors (400/422); a
+// record's values are checked later, row by row.
+func decodeImportJSON(body []byte, maxRecords int) (vintry.ImportRequest, error) {
+	var req vintry.ImportRequest
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(body, &top); err != nil {
+		if json.Valid(body) {
+			return req, vintry.FieldError("body", "The request body must be a JSON object with source, arguments and payload.")
+		}
+		return req, malformedJSON(err)
+	}
+	v := &validation{}
+	if src, ok := top["source"]; !ok || isNull(src) {
+		v.add("source", "The source field is required.")
+	} else if string(bytes.TrimSpace(src)) != `"api"` {
+		v.add("source", `The source must be "api".`)
+	}
+	req.Args = v.arguments(top["arguments"], false)
+	rows, structural := v.payload(top["payload"], maxRecords)
+	if structural != nil {
+		return req, structural
+	}
+	req.Rows = rows
+	return req, v.err()
+}
+
+// validation collects field errors; the first one added is the message.
+type validation struct {
+	fields map[string][]string
+	first  string
+}
+
+func (v *validation) add(field, msg string) {
+	if v.fields == nil {
+		v.fields = map[string][]string{}
+	}
+	if v.first == "" {
+		v.first = msg
+	}
+	v.fields[field] = append(v.fields[field], msg)
+}
+
+func (v *validation) err() error {
+	if v.fields == nil {
+		return nil
+	}
+	return &vintry.Error{Code: vintry.EINVALID, Message: v.first, Fields: v.fields}
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// arguments checks the arguments object shared by both import methods.
+func (v *validation) arguments(raw json.RawMessage, csv bool) vintry.ImportArgs {
+	var args vintry.ImportArgs
+	var obj map[string]json.RawMessage
+	if raw == nil || isNull(raw) {
+		v.add("arguments", "The arguments field is required.")
+		return args
+	}
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		v.add("arguments", "The arguments must be an object.")
+		return args
+	}
+	boolArg := func(name string, dst *bool, required bool) {
+		val, ok := obj[name]
+		switch {
+		case !ok || isNull(val):
+			if required {
+				v.add("arguments."+name, fmt.Sprintf("The arguments.%s field is required.", name))
+			}
+		case json.Unmarshal(val, dst) != nil:
+			v.add("arguments."+name, fmt.Sprintf("The arguments.%s field must be true or false.", name))
+		}
+	}
+	boolArg("allow_record_creation", &args.AllowRecordCreation, true)
+	boolArg("allow_record_update", &args.AllowRecordUpdate, true)
+	boolArg("should_continue_on_error", &args.ShouldContinueOnError, true)
+	boolArg("dry_run", &args.DryRun, false)
+	if csv {
+		boolArg("headers_match_exactly", &args.HeadersMatchExactly, false)
+	}
+	if v.fields == nil && !args.AllowRecordCreation && !args.AllowRecordUpdate {
+		v.add("arguments", "At least one of allow_record_creation and allow_record_update must be true.")
+	}
+	return args
+}
+
+// payload checks the payload array and decodes its records. A payload that is
+// not an array of objects is returned as a structural error at once.
+func (v *validation) payload(raw json.RawMessage, maxRecords int) ([]vintry.ImportRow, error) {
+	if raw == nil || isNull(raw) {
+		v.add("payload", "The payload field is required.")
+		return nil, nil
+	}
+	var entries []json.RawMessage
+	if err := json.Unmarshal(raw, &entries); err != nil {
+		return nil, vintry.FieldError("payload", "Invalid payload structure")
+	}
+	if len(entries) == 0 {
+		v.add("payload", "The payload must contain at least one record.")
+		return nil, nil
+	}
+	if len(entries) > maxRecords {
+		return nil, vintry.FieldError("payload", fmt.Sprintf("Maximum %d records per request", maxRecords))
+	}
+	rows := make([]vintry.ImportRow, len(entries))
+	var structure validation
+	for i, e := range entries {
+		var rec map[string]json.RawMessage
+		if err := json.Unmarshal(e, &rec); err != nil || rec == nil {
+			structure.add(fmt.Sprintf("payload.%d", i), "Each payload entry must be an object.")
+			continue
+		}
+		rows[i] = decodeRecord(i+1, rec)
+	}
+	if structure.fields != nil {
+		return nil, &vintry.Error{Code: vintry.EINVALID, Message: "Invalid payload structure", Fields: structure.fields}
+	}
+	return rows, nil
+}
+
+// decodeRecord turns one payload object into a row. Names and dates must be
+// JSON strings; the quantity may be a number or a numeric string (its JSON
+// text is kept as written, never passed through a float).
+func decodeRecord(line int, rec map[string]json.RawMessage) vintry.ImportRow {
+	row := vintry.ImportRow{Line: line}
+	for c := vintry.Column(0); c < vintry.NumColumns; c++ {
+		raw, ok := rec[c.String()]
+		if !ok || isNull(raw) {
+			continue
+		}
+		raw = bytes.TrimSpace(raw)
+		var s string
+		switch {
+		case json.Unmarshal(raw, &s) == nil:
+			row.Values[c] = s
+		case c == vintry.ColQuantity && (raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9')):
+			row.Values[c] = string(raw)
+		case c == vintry.ColQuantity:
+			row.Values[c] = string(raw)
+			row.TypeErrors[c] = "The quantity must be a number or a numeric string."
+		default:
+			row.Values[c] = string(raw)
+			row.TypeErrors[c] = fmt.Sprintf("The %s must be a string.", c)
+		}
+	}
+	return row
+}

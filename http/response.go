@@ -1,0 +1,70 @@
+package http
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/vintry/vintry"
+)
+
+// statusOf maps application error codes to HTTP statuses, in one place.
+var statusOf = map[string]int{
+	vintry.EINVALID:      http.StatusUnprocessableEntity,
+	vintry.EMALFORMED:    http.StatusBadRequest,
+	vintry.ENOTFOUND:     http.StatusNotFound,
+	vintry.ECONFLICT:     http.StatusConflict,
+	vintry.EUNAUTHORIZED: http.StatusUnauthorized,
+	vintry.EFORBIDDEN:    http.StatusForbidden,
+	vintry.ETOOLARGE:     http.StatusRequestEntityTooLarge,
+	vintry.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
+	vintry.ERATELIMIT:    http.StatusTooManyRequests,
+	vintry.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	vintry.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// errorBody is the shape of every error response.
+type errorBody struct {
+	Message   string              `json:"message"`
+	Errors    map[string][]string `json:"errors,omitempty"`
+	Content   any                 `json:"content,omitempty"`
+	RequestID string              `json:"request_id,omitempty"`
+}
+
+// writeError writes err as JSON. Internal errors are logged with the request
+// id, and the client sees only a generic message and that id.
+func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	code := vintry.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	body := errorBody{Message: vintry.ErrorMessage(err)}
+	var e *vintry.Error
+	if errors.As(err, &e) {
+		body.Errors, body.Content = e.Fields, e.Content
+	}
+	if status == http.StatusInternalServerError {
+		logger(r.Context()).Error("internal error", "error", err.Error())
+		body = errorBody{Message: "Internal server error.", RequestID: requestID(r.Context())}
+	}
+	if status == http.StatusUnauthorized {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+	}
+	writeJSON(w, status, body)
+}
+
+// writeJSON writes v as a JSON response with the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+}
+
+// message is a response that says only what happened.
+type message struct {
+	Message string `json:"message"`
+}

@@ -1,0 +1,107 @@
+// Package http is Vintry's JSON API over net/http: one route table, auth
+// middleware that puts a vintry.Principal in the request context, and small
+// handlers that decode a request, call one service method and write the
+// response.
+package http
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/vintry/vintry"
+)
+
+// Config holds the server settings that shape API behaviour.
+type Config struct {
+	MaxRecords     int           // records per import request (JSON payload entries or CSV data rows)
+	MaxUploadBytes int64         // request body and CSV file limit
+	BaseURL        string        // scheme://host for job_status_link; "" derives it from the request
+	TokenTTL       time.Duration // lifetime of new tokens; 0 = no expiry
+}
+
+// DefaultConfig is the configuration the seed documents.
+var DefaultConfig = Config{MaxRecords: 1000, MaxUploadBytes: 10 << 20}
+
+// Pinger reports whether the database answers.
+type Pinger interface {
+	Ping(ctx context.Context) error
+}
+
+// Server serves the API. Every service field must be set.
+type Server struct {
+	Auth       vintry.AuthService
+	MasterData vintry.MasterDataService
+	Inventory  vintry.InventoryService
+	Imports    vintry.ImportService
+	DB         Pinger
+	Logger     *slog.Logger
+	Config     Config
+}
+
+// Handler returns the HTTP handler of the whole API.
+func (s *Server) Handler() http.Handler {
+	return s.withRequestID(s.withRecover(s.withAccessLog(s.routes())))
+}
+
+// routes is the route table: every endpoint of the API, in one place.
+func (s *Server) routes() *http.ServeMux {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.handleHealthz)
+	mux.HandleFunc("GET /readyz", s.handleReadyz)
+
+	mux.HandleFunc("POST /{tenant}/api/v1/tokens/create", s.handleTokenCreate)
+	mux.Handle("POST /{tenant}/api/v1/tokens/revoke", s.member(s.handleTokenRevoke))
+
+	mux.Handle("POST /{tenant}/api/v1/inventory/import/process", s.member(s.handleImportProcess))
+	mux.Handle("GET /{tenant}/api/v1/inventory", s.member(s.handleInventoryList))
+	mux.Handle("GET /{tenant}/api/v1/imports", s.member(s.handleImportJobList))
+	mux.Handle("GET /{tenant}/api/v1/imports/status/{id}", s.member(s.handleImportJobStatus))
+
+	for _, k := range vintry.Kinds {
+		mux.Handle("GET /{tenant}/api/v1/"+string(k), s.member(s.handleMasterList(k)))
+		mux.Handle("POST /{tenant}/api/v1/"+string(k), s.admin(s.handleMasterUpsert(k)))
+		mux.Handle("DELETE /{tenant}/api/v1/"+string(k)+"/{name}", s.admin(s.handleMasterDelete(k)))
+	}
+	mux.Handle("POST /{tenant}/api/v1/locations/import", s.admin(s.handleLocationFeedImport))
+
+	mux.HandleFunc("/", s.handleNoRoute(mux))
+	return mux
+}
+
+// handleNoRoute answers requests no route matched — 404, or 405 when the path
+// exists for other methods — with a JSON error instead of ServeMux's text.
+func (s *Server) handleNoRoute(mux *http.ServeMux) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		code, msg := vintry.ENOTFOUND, "Not found."
+		probe := r.Clone(r.Context())
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+			probe.Method = m
+			if _, pattern := mux.Handler(probe); pattern != "" && pattern != "/" && m != r.Method {
+				w.Header().Add("Allow", m)
+				code, msg = "method_not_allowed", "Method not allowed."
+			}
+		}
+		if code == vintry.ENOTFOUND {
+			writeError(w, r, vintry.Errorf(code, "%s", msg))
+			return
+		}
+		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Message: msg})
+	}
+}
+
+func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.DB.Ping(ctx); err != nil {
+		logger(r.Context()).Error("database not ready", "error", err)
+		writeError(w, r, vintry.Errorf(vintry.EUNAVAILABLE, "The database is not reachable."))
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+}

@@ -1,0 +1,203 @@
+// Package sqlite implements Vintry's services on an embedded SQLite database
+// (modernc.org/sqlite, pure Go). Writes go through a single connection that
+// opens every transaction with BEGIN IMMEDIATE, so concurrent writers queue in
+// Go instead of failing with SQLITE_BUSY; reads use a separate pool.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/vintry/vintry"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// timeFormat is fixed-width so that text order is time order.
+const timeFormat = "2006-01-02T15:04:05.000000Z"
+
+// DB is a Vintry database on SQLite.
+type DB struct {
+	write *sql.DB // one connection; every transaction BEGIN IMMEDIATE
+	read  *sql.DB // read-only connections
+
+	// Path is the database file.
+	Path string
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+	// PasswordParams are the argon2id costs for new password hashes.
+	PasswordParams vintry.PasswordParams
+
+	hashing   chan struct{} // bounds concurrent password hashing
+	dummyOnce sync.Once
+	dummy     string // hash checked for unknown emails, for equal timing
+	dummyErr  error
+}
+
+// Open opens (creating if needed) the database file vintry.db in dir and
+// brings its schema up to date.
+func Open(ctx context.Context, dir string) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("create data dir: %w", err)
+	}
+	path := filepath.Join(dir, "vintry.db")
+	db := &DB{
+		Path:           path,
+		Now:            time.Now,
+		PasswordParams: vintry.DefaultPasswordParams,
+		hashing:        make(chan struct{}, max(1, runtime.NumCPU())),
+	}
+	var err error
+	if db.write, err = sql.Open("sqlite", dsn(path, true)); err != nil {
+		return nil, err
+	}
+	db.write.SetMaxOpenConns(1)
+	db.write.SetConnMaxIdleTime(0)
+	if db.read, err = sql.Open("sqlite", dsn(path, false)); err != nil {
+		db.write.Close()
+		return nil, err
+	}
+	db.read.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func dsn(path string, write bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(1)")
+	if write {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Add("_pragma", "query_only(1)")
+	}
+	return "file:" + path + "?" + q.Encode()
+}
+
+func (db *DB) migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db.write, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// Close closes both pools.
+func (db *DB) Close() error {
+	return errors.Join(db.read.Close(), db.write.Close())
+}
+
+// Ping checks that the database answers a query.
+func (db *DB) Ping(ctx context.Context) error {
+	return db.read.QueryRowContext(ctx, "SELECT 1").Scan(new(int))
+}
+
+// WriteDB returns the single-connection write pool (the job queue uses it, so
+// its transactions and ours never contend for the file lock).
+func (db *DB) WriteDB() *sql.DB { return db.write }
+
+// Tx is a transaction with the time it started and the caller's principal.
+type Tx struct {
+	*sql.Tx
+	now       time.Time
+	principal vintry.Principal
+}
+
+// update runs fn in a write transaction, committing when it returns nil.
+func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
+	return db.inTx(ctx, db.write, fn)
+}
+
+// view runs fn in a read-only transaction (a consistent snapshot).
+func (db *DB) view(ctx context.Context, fn func(*Tx) error) error {
+	return db.inTx(ctx, db.read, fn)
+}
+
+func (db *DB) inTx(ctx context.Context, pool *sql.DB, fn func(*Tx) error) error {
+	sqlTx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		return mapError(err)
+	}
+	p, _ := vintry.PrincipalFromContext(ctx)
+	tx := &Tx{Tx: sqlTx, now: db.Now().UTC(), principal: p}
+	if err := fn(tx); err != nil {
+		sqlTx.Rollback()
+		return mapError(err)
+	}
+	return mapError(sqlTx.Commit())
+}
+
+// tenantID returns the tenant of the transaction's principal; storage scopes
+// every tenant query by it, so no caller can forget to.
+func (tx *Tx) tenantID() (int64, error) {
+	if tx.principal.TenantID == 0 {
+		return 0, vintry.Errorf(vintry.EUNAUTHORIZED, vintry.MsgUnauthenticated)
+	}
+	return tx.principal.TenantID, nil
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeFormat, s)
+	return t
+}
+
+func parseNullTime(s sql.NullString) *time.Time {
+	if !s.Valid {
+		return nil
+	}
+	t := parseTime(s.String)
+	return &t
+}
+
+// mapError turns driver errors into application errors by SQLite result
+// code; an *vintry.Error passes through.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var e *vintry.Error
+	if errors.As(err, &e) {
+		return err
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return &vintry.Error{Code: vintry.ECONFLICT, Message: "The entry already exists."}
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return &vintry.Error{Code: vintry.ECONFLICT, Message: "The entry is in use."}
+		}
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("sqlite: %w", err)
+}

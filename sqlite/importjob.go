@@ -1,0 +1,228 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/importer"
+)
+
+// ImportRows implements vintry.ImportService: the idempotency check, the job
+// record, the validation, the inventory writes and the job's final state are
+// one transaction.
+func (db *DB) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vintry.ImportJob, bool, error) {
+	var job *vintry.ImportJob
+	var replayed bool
+	err := db.update(ctx, func(tx *Tx) error {
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		if req.IdempotencyKey != "" {
+			jobID, err := tx.findIdempotentJob(ctx, tenantID, req)
+			if err != nil {
+				return err
+			}
+			if jobID != 0 {
+				replayed = true
+				job, err = tx.findImportJob(ctx, tenantID, jobID)
+				return err
+			}
+		}
+		job = &vintry.ImportJob{
+			TenantID: tenantID, UserID: tx.principal.UserID, Source: vintry.SourceAPI,
+			Status: vintry.StatusProcessing, Args: req.Args, CreatedAt: tx.now, StartedAt: &tx.now,
+		}
+		if err := tx.insertImportJob(ctx, job); err != nil {
+			return err
+		}
+		store := importStore{tx: tx, tenantID: tenantID}
+		plan, err := importer.Run(ctx, store, req.Args, req.Rows)
+		if err != nil {
+			return err
+		}
+		if !req.Args.DryRun {
+			if err := store.applyWrites(ctx, job.ID, plan.Writes); err != nil {
+				return err
+			}
+		}
+		job.Status, job.Summary, job.Errors = plan.Status, plan.Summary, plan.Errors
+		job.StepsDone, job.CompletedAt = len(vintry.JobSteps), &tx.now
+		if err := tx.finishImportJob(ctx, job); err != nil {
+			return err
+		}
+		if req.IdempotencyKey != "" {
+			_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (tenant_id, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+				tenantID, req.IdempotencyKey, req.RequestHash, job.ID, formatTime(tx.now))
+		}
+		return err
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return job, replayed, nil
+}
+
+// findIdempotentJob returns the job recorded for the request's idempotency
+// key within the window, 0 if there is none, or EINVALID when the key was
+// used with a different request. An expired key is forgotten.
+func (tx *Tx) findIdempotentJob(ctx context.Context, tenantID int64, req vintry.ImportRequest) (int64, error) {
+	var hash []byte
+	var jobID int64
+	var created string
+	err := tx.QueryRowContext(ctx, `SELECT request_hash, job_id, created_at FROM idempotency_keys WHERE tenant_id = ? AND key = ?`,
+		tenantID, req.IdempotencyKey).Scan(&hash, &jobID, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	} else if err != nil {
+		return 0, err
+	}
+	if tx.now.Sub(parseTime(created)) >= vintry.IdempotencyWindow {
+		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = ? AND key = ?`, tenantID, req.IdempotencyKey)
+		return 0, err
+	}
+	if !bytes.Equal(hash, req.RequestHash) {
+		return 0, vintry.FieldError("Idempotency-Key", vintry.MsgIdempotencyMismatch)
+	}
+	return jobID, nil
+}
+
+func (tx *Tx) insertImportJob(ctx context.Context, job *vintry.ImportJob) error {
+	args, err := json.Marshal(job.Args)
+	if err != nil {
+		return err
+	}
+	return tx.QueryRowContext(ctx, `
+		INSERT INTO import_jobs (tenant_id, user_id, source, status, args, file_name, created_at, started_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		job.TenantID, job.UserID, job.Source, string(job.Status), string(args), job.FileName,
+		formatTime(job.CreatedAt), nullTime(job.StartedAt)).Scan(&job.ID)
+}
+
+// finishImportJob stores a job's status, counts, errors and progress.
+func (tx *Tx) finishImportJob(ctx context.Context, job *vintry.ImportJob) error {
+	errs, err := json.Marshal(nonNil(job.Errors))
+	if err != nil {
+		return err
+	}
+	logLines, err := json.Marshal(nonNil(job.Log))
+	if err != nil {
+		return err
+	}
+	s := job.Summary
+	_, err = tx.ExecContext(ctx, `
+		UPDATE import_jobs SET status = ?, total = ?, created = ?, updated = ?, unchanged = ?, failed = ?,
+		       errors = ?, steps_done = ?, log = ?, started_at = ?, completed_at = ?
+		WHERE id = ?`,
+		string(job.Status), s.Total, s.Created, s.Updated, s.Unchanged, s.Failed,
+		string(errs), job.StepsDone, string(logLines), nullTime(job.StartedAt), nullTime(job.CompletedAt), job.ID)
+	return err
+}
+
+const importJobSelect = `
+	SELECT id, tenant_id, user_id, source, status, args, total, created, updated, unchanged, failed,
+	       errors, steps_done, log, file_name, created_at, started_at, completed_at
+	FROM import_jobs`
+
+func scanImportJob(row interface{ Scan(...any) error }) (*vintry.ImportJob, error) {
+	j := &vintry.ImportJob{}
+	var status, args, errs, logLines, created string
+	var started, completed sql.NullString
+	s := &j.Summary
+	err := row.Scan(&j.ID, &j.TenantID, &j.UserID, &j.Source, &status, &args, &s.Total, &s.Created, &s.Updated,
+		&s.Unchanged, &s.Failed, &errs, &j.StepsDone, &logLines, &j.FileName, &created, &started, &completed)
+	if err != nil {
+		return nil, err
+	}
+	j.Status = vintry.JobStatus(status)
+	j.CreatedAt, j.StartedAt, j.CompletedAt = parseTime(created), parseNullTime(started), parseNullTime(completed)
+	if err := json.Unmarshal([]byte(args), &j.Args); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(errs), &j.Errors); err != nil {
+		return nil, err
+	}
+	return j, json.Unmarshal([]byte(logLines), &j.Log)
+}
+
+func (tx *Tx) findImportJob(ctx context.Context, tenantID, id int64) (*vintry.ImportJob, error) {
+	j, err := scanImportJob(tx.QueryRowContext(ctx, importJobSelect+` WHERE id = ? AND tenant_id = ?`, id, tenantID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
+	}
+	return j, err
+}
+
+// FindImportJob implements vintry.ImportService.
+func (db *DB) FindImportJob(ctx context.Context, id int64) (*vintry.ImportJob, error) {
+	var job *vintry.ImportJob
+	err := db.view(ctx, func(tx *Tx) error {
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		job, err = tx.findImportJob(ctx, tenantID, id)
+		return err
+	})
+	return job, err
+}
+
+// FindImportJobs implements vintry.ImportService (newest first).
+func (db *DB) FindImportJobs(ctx context.Context, page vintry.PageRequest) ([]vintry.ImportJob, vintry.Page, error) {
+	var jobs []vintry.ImportJob
+	var p vintry.Page
+	err := db.view(ctx, func(tx *Tx) error {
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		var total int
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM import_jobs WHERE tenant_id = ?`, tenantID).Scan(&total); err != nil {
+			return err
+		}
+		before := page.Cursor.AfterID // the cursor holds the last id seen; older jobs have smaller ids
+		if before == 0 {
+			before = 1<<63 - 1
+		}
+		rows, err := tx.QueryContext(ctx, importJobSelect+` WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+			tenantID, before, page.PerPage+1)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			j, err := scanImportJob(rows)
+			if err != nil {
+				return err
+			}
+			jobs = append(jobs, *j)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		jobs, p = vintry.Paginate(page, total, jobs, func(x *vintry.ImportJob) int64 { return x.ID })
+		return nil
+	})
+	return jobs, p, err
+}
+
+// nullTime returns t formatted, or nil for SQL NULL.
+func nullTime(t *time.Time) any {
+	if t == nil {
+		return nil
+	}
+	return formatTime(*t)
+}
+
+// nonNil returns s, or an empty slice for nil, so JSON columns hold [] not null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}

@@ -1,0 +1,170 @@
+package sqlite
+
+import (
+	"context"
+	"strings"
+
+	"github.com/shopspring/decimal"
+	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/importer"
+)
+
+// importStore is the importer.Store of one write transaction.
+type importStore struct {
+	tx       *Tx
+	tenantID int64
+}
+
+// LoadCatalog implements importer.Store. Names are looked up by their folded
+// form, which finds the exact names and the ones that differ only by case.
+func (s importStore) LoadCatalog(ctx context.Context, names importer.Names) (*importer.Catalog, error) {
+	cat := &importer.Catalog{}
+	var err error
+	if cat.Items, err = s.loadRefs(ctx, "items", "name", names.Items); err != nil {
+		return nil, err
+	}
+	if cat.Bins, err = s.loadRefs(ctx, "bins", "name", names.Bins); err != nil {
+		return nil, err
+	}
+	if cat.Lots, err = s.loadRefs(ctx, "lots", "name", names.Lots); err != nil {
+		return nil, err
+	}
+	if cat.UOMs, err = s.loadRefs(ctx, "uoms", "name", names.UOMs); err != nil {
+		return nil, err
+	}
+	if cat.UOMAbbrs, err = s.loadRefs(ctx, "uoms", "abbreviation", names.UOMs); err != nil {
+		return nil, err
+	}
+	return cat, nil
+}
+
+// loadRefs loads id and column of the table's rows whose folded column is
+// one of the folded names.
+func (s importStore) loadRefs(ctx context.Context, table, column string, names []string) (importer.Refs, error) {
+	refs := importer.Refs{Exact: map[string]int64{}, Folded: map[string]string{}}
+	folded := make([]any, 0, len(names))
+	seen := map[string]bool{}
+	for _, n := range names {
+		if f := vintry.FoldName(n); !seen[f] {
+			seen[f] = true
+			folded = append(folded, f)
+		}
+	}
+	for len(folded) > 0 {
+		chunk := folded[:min(len(folded), 500)]
+		folded = folded[len(chunk):]
+		rows, err := s.tx.QueryContext(ctx, `SELECT id, `+column+`, `+column+`_fold FROM `+table+
+			` WHERE tenant_id = ? AND `+column+`_fold IN (`+marks(len(chunk))+`) ORDER BY id`,
+			append([]any{s.tenantID}, chunk...)...)
+		if err != nil {
+			return refs, err
+		}
+		for rows.Next() {
+			var id int64
+			var name, fold string
+			if err := rows.Scan(&id, &name, &fold); err != nil {
+				rows.Close()
+				return refs, err
+			}
+			refs.Exact[name] = id
+			if _, ok := refs.Folded[fold]; !ok {
+				refs.Folded[fold] = name
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return refs, err
+		}
+	}
+	return refs, nil
+}
+
+// LoadRecords implements importer.Store.
+func (s importStore) LoadRecords(ctx context.Context, keys []importer.Key) (map[importer.Key]importer.Record, error) {
+	out := make(map[importer.Key]importer.Record, len(keys))
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), 500)]
+		keys = keys[len(chunk):]
+		args := make([]any, 0, 4*len(chunk)+1)
+		for _, k := range chunk {
+			args = append(args, k.ItemID, k.BinID, k.LotID, k.DateFilled)
+		}
+		values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(chunk)), ", ")
+		rows, err := s.tx.QueryContext(ctx, `
+			WITH k (item_id, bin_id, lot_id, date_filled) AS (VALUES `+values+`)
+			SELECT inv.id, inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled, inv.quantity, inv.uom_id
+			FROM k JOIN inventory inv ON inv.tenant_id = ? AND inv.item_id = k.item_id AND inv.bin_id = k.bin_id
+			     AND inv.lot_id = k.lot_id AND inv.date_filled = k.date_filled`,
+			append(args, s.tenantID)...)
+		if err != nil {
+			return nil, err
+		}
+		if err := scanRecords(rows, out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+type rowsScanner interface {
+	Next() bool
+	Scan(...any) error
+	Close() error
+	Err() error
+}
+
+func scanRecords(rows rowsScanner, out map[importer.Key]importer.Record) error {
+	defer rows.Close()
+	for rows.Next() {
+		var k importer.Key
+		var r importer.Record
+		var qty string
+		if err := rows.Scan(&r.ID, &k.ItemID, &k.BinID, &k.LotID, &k.DateFilled, &qty, &r.UOMID); err != nil {
+			return err
+		}
+		q, err := decimal.NewFromString(qty)
+		if err != nil {
+			return err
+		}
+		r.Quantity = q
+		out[k] = r
+	}
+	return rows.Err()
+}
+
+// applyWrites writes a plan's net changes, stamping them with the job id.
+func (s importStore) applyWrites(ctx context.Context, jobID int64, writes []importer.Write) error {
+	if len(writes) == 0 {
+		return nil
+	}
+	now := formatTime(s.tx.now)
+	insert, err := s.tx.PrepareContext(ctx, `
+		INSERT INTO inventory (tenant_id, item_id, bin_id, lot_id, date_filled, quantity, uom_id, created_at, updated_at, last_job_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer insert.Close()
+	update, err := s.tx.PrepareContext(ctx, `
+		UPDATE inventory SET quantity = ?, uom_id = ?, updated_at = ?, last_job_id = ? WHERE id = ? AND tenant_id = ?`)
+	if err != nil {
+		return err
+	}
+	defer update.Close()
+	for _, w := range writes {
+		qty := vintry.FormatQuantity(w.Quantity)
+		if w.RecordID == 0 {
+			_, err = insert.ExecContext(ctx, s.tenantID, w.Key.ItemID, w.Key.BinID, w.Key.LotID, w.Key.DateFilled, qty, w.UOMID, now, now, jobID)
+		} else {
+			_, err = update.ExecContext(ctx, qty, w.UOMID, now, jobID, w.RecordID, s.tenantID)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func marks(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
+}

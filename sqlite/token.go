@@ -1,0 +1,140 @@
+package sqlite
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/vintry/vintry"
+)
+
+type tokenOwner struct {
+	userID, tenantID int64
+	hash             string
+}
+
+// CreateToken implements vintry.AuthService.
+func (db *DB) CreateToken(ctx context.Context, tenantSlug, email, password string, ttl time.Duration) (string, error) {
+	owner, err := db.findTokenOwner(ctx, tenantSlug, email)
+	if err != nil {
+		return "", err
+	}
+	hash := owner.hash
+	if owner.userID == 0 {
+		// Unknown tenant or email: check against a real hash anyway, so the
+		// answer takes as long as for a wrong password.
+		hash, err = db.dummyHash()
+		if err != nil {
+			return "", err
+		}
+	}
+	if !db.verifyPassword(password, hash) || owner.userID == 0 {
+		return "", vintry.Errorf(vintry.EUNAUTHORIZED, vintry.MsgInvalidCredentials)
+	}
+	return db.insertToken(ctx, owner, ttl)
+}
+
+// IssueToken implements vintry.AuthService.
+func (db *DB) IssueToken(ctx context.Context, tenantSlug, email string, ttl time.Duration) (string, error) {
+	owner, err := db.findTokenOwner(ctx, tenantSlug, email)
+	if err != nil {
+		return "", err
+	}
+	if owner.userID == 0 {
+		return "", vintry.Errorf(vintry.ENOTFOUND, "No user '%s' in tenant '%s'.", email, tenantSlug)
+	}
+	return db.insertToken(ctx, owner, ttl)
+}
+
+// findTokenOwner returns the user with email in the tenant, or a zero owner.
+func (db *DB) findTokenOwner(ctx context.Context, tenantSlug, email string) (tokenOwner, error) {
+	var o tokenOwner
+	err := db.read.QueryRowContext(ctx, `
+		SELECT u.id, u.tenant_id, u.password_hash
+		FROM users u JOIN tenants t ON t.id = u.tenant_id
+		WHERE t.slug = ? AND u.email = ?`, tenantSlug, email).Scan(&o.userID, &o.tenantID, &o.hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return tokenOwner{}, nil
+	}
+	return o, mapError(err)
+}
+
+// dummyHash returns a hash that matches no password, made once.
+func (db *DB) dummyHash() (string, error) {
+	db.dummyOnce.Do(func() {
+		db.dummy, db.dummyErr = db.hashPassword("not a password of anyone")
+	})
+	return db.dummy, db.dummyErr
+}
+
+func (db *DB) insertToken(ctx context.Context, o tokenOwner, ttl time.Duration) (string, error) {
+	secret, err := vintry.NewTokenSecret()
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256([]byte(secret))
+	var id int64
+	err = db.update(ctx, func(tx *Tx) error {
+		var expires any
+		if ttl > 0 {
+			expires = formatTime(tx.now.Add(ttl))
+		}
+		return tx.QueryRowContext(ctx, `
+			INSERT INTO tokens (tenant_id, user_id, secret_hash, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?) RETURNING id`, o.tenantID, o.userID, sum[:], formatTime(tx.now), expires).Scan(&id)
+	})
+	if err != nil {
+		return "", err
+	}
+	return vintry.FormatToken(id, secret), nil
+}
+
+// Authenticate implements vintry.AuthService.
+func (db *DB) Authenticate(ctx context.Context, tenantSlug, token string) (vintry.Principal, error) {
+	unauthenticated := vintry.Errorf(vintry.EUNAUTHORIZED, vintry.MsgUnauthenticated)
+	id, secret, ok := vintry.ParseToken(token)
+	if !ok {
+		return vintry.Principal{}, unauthenticated
+	}
+	var (
+		p                vintry.Principal
+		stored           []byte
+		expires, revoked sql.NullString
+		role             string
+	)
+	err := db.read.QueryRowContext(ctx, `
+		SELECT k.tenant_id, t.slug, k.user_id, u.role, k.secret_hash, k.expires_at, k.revoked_at
+		FROM tokens k JOIN tenants t ON t.id = k.tenant_id JOIN users u ON u.id = k.user_id
+		WHERE k.id = ?`, id).Scan(&p.TenantID, &p.TenantSlug, &p.UserID, &role, &stored, &expires, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return vintry.Principal{}, unauthenticated
+	} else if err != nil {
+		return vintry.Principal{}, mapError(err)
+	}
+	sum := sha256.Sum256([]byte(secret))
+	if subtle.ConstantTimeCompare(sum[:], stored) != 1 || revoked.Valid ||
+		(expires.Valid && !db.Now().UTC().Before(parseTime(expires.String))) {
+		return vintry.Principal{}, unauthenticated
+	}
+	if p.TenantSlug != tenantSlug {
+		return vintry.Principal{}, vintry.Errorf(vintry.EFORBIDDEN, vintry.MsgUnauthorized)
+	}
+	p.Role, p.TokenID = vintry.Role(role), id
+	return p, nil
+}
+
+// RevokeToken implements vintry.AuthService.
+func (db *DB) RevokeToken(ctx context.Context) error {
+	return db.update(ctx, func(tx *Tx) error {
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE tokens SET revoked_at = ? WHERE id = ? AND tenant_id = ? AND revoked_at IS NULL`,
+			formatTime(tx.now), tx.principal.TokenID, tenantID)
+		return err
+	})
+}
