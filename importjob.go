@@ -2,6 +2,9 @@ package vintry
 
 import (
 	"context"
+	"fmt"
+	"strconv"
+	"strings"
 	"time"
 )
 
@@ -170,3 +173,95 @@ type ImportService interface {
 
 // MsgJobNotFound is the 404 message for an unknown job.
 const MsgJobNotFound = "Job not found."
+
+// FileKind names one of a job's four files.
+type FileKind string
+
+// The files of an import job, in the order the status endpoint lists them.
+const (
+	FileInput   FileKind = "input"   // the bytes as uploaded (JSON jobs: the payload as CSV)
+	FileStaging FileKind = "staging" // the six mapped columns plus line
+	FileOutput  FileKind = "output"  // staging plus result and message
+	FileErrors  FileKind = "errors"  // failed rows: line, field, value, message, hint
+)
+
+// FileKinds lists the file kinds in order.
+var FileKinds = []FileKind{FileInput, FileStaging, FileOutput, FileErrors}
+
+// fileSuffixes are the download name suffixes of each kind.
+var fileSuffixes = map[FileKind]string{FileInput: "untouched", FileStaging: "staging", FileOutput: "final", FileErrors: "errors"}
+
+// JobFileName returns the download name of a job's file of kind k.
+func JobFileName(jobID int64, k FileKind) string {
+	return fmt.Sprintf("import-%d_%s.csv", jobID, fileSuffixes[k])
+}
+
+// ParseJobFileName is the inverse of JobFileName.
+func ParseJobFileName(name string) (int64, FileKind, bool) {
+	rest, ok := strings.CutPrefix(name, "import-")
+	if !ok {
+		return 0, "", false
+	}
+	idText, suffix, ok := strings.Cut(strings.TrimSuffix(rest, ".csv"), "_")
+	id, err := strconv.ParseInt(idText, 10, 64)
+	if !ok || err != nil || id <= 0 || !strings.HasSuffix(rest, ".csv") {
+		return 0, "", false
+	}
+	for k, s := range fileSuffixes {
+		if s == suffix {
+			return id, k, true
+		}
+	}
+	return 0, "", false
+}
+
+// JobFile is one stored file of a job.
+type JobFile struct {
+	JobID   int64
+	Kind    FileKind
+	Name    string
+	Content []byte
+}
+
+// QueueRequest is one import submitted through the CSV method: the upload
+// as received, checked up front, to be processed by a worker.
+type QueueRequest struct {
+	Args          ImportArgs
+	FileName      string
+	File          []byte
+	FieldMappings string // the field_mappings JSON as sent; "" when absent
+	// IdempotencyKey and RequestHash work as in ImportRequest.
+	IdempotencyKey string
+	RequestHash    []byte
+}
+
+// JobQueue accepts CSV imports and serves job files.
+type JobQueue interface {
+	// QueueImport stores the upload, creates the job (pending, step "store
+	// upload" done) and queues it for a worker, in one transaction. It returns
+	// the job and whether it is a replay of an earlier request.
+	QueueImport(ctx context.Context, req QueueRequest) (job *ImportJob, replayed bool, err error)
+	// FindJobFile returns a job's file; ENOTFOUND when the job or file does
+	// not exist or belongs to another tenant.
+	FindJobFile(ctx context.Context, jobID int64, kind FileKind) (*JobFile, error)
+}
+
+// QueuedImport is what a worker needs to run a queued CSV import.
+type QueuedImport struct {
+	Job           *ImportJob
+	File          []byte
+	FieldMappings string
+	// Wait is true when an earlier CSV import of the same tenant has not
+	// finished: a tenant's queued imports apply in the order they were
+	// accepted, so a later file never lands under an earlier one.
+	Wait bool
+}
+
+// FileKinds returns the kinds of file the job has: its input from the
+// moment it is accepted, the three result files once it has finished.
+func (j *ImportJob) FileKinds() []FileKind {
+	if j.Status.Terminal() {
+		return FileKinds
+	}
+	return FileKinds[:1]
+}

@@ -17,6 +17,8 @@ func (s *Server) handleImportProcess(w http.ResponseWriter, r *http.Request) {
 	switch mt {
 	case "application/json":
 		s.importJSON(w, r)
+	case "multipart/form-data":
+		s.importCSV(w, r)
 	default:
 		writeError(w, r, vintry.Errorf(vintry.EUNSUPPORTED,
 			"Unsupported Content-Type '%s': use application/json (JSON payload) or multipart/form-data (CSV file upload).", mt))

@@ -53,7 +53,7 @@ func (s *Server) jobStatus(r *http.Request, j *vintry.ImportJob) jobStatus {
 		JobLogID: j.ID, Status: j.Status, Type: vintry.JobType, Description: "Inventory Import",
 		Progress: jobProgress{CompletedSteps: j.StepsDone, TotalSteps: len(vintry.JobSteps)},
 		Summary:  j.Summary, Errors: j.Errors, DryRun: j.Args.DryRun,
-		Files:         jobFiles{Input: []string{}, Staging: []string{}, Output: []string{}, Errors: []string{}},
+		Files:         fileURLs(principalSlug(r), j),
 		JobStatusLink: s.jobStatusLink(r, j.ID),
 		Timestamps:    jobTimestamps{CreatedAt: formatTime(j.CreatedAt), StartedAt: formatTimePtr(j.StartedAt), CompletedAt: formatTimePtr(j.CompletedAt)},
 		UserID:        j.UserID, Log: j.Log,
@@ -148,4 +148,9 @@ func formatTimePtr(t *time.Time) *string {
 	}
 	s := formatTime(*t)
 	return &s
+}
+
+func principalSlug(r *http.Request) string {
+	p, _ := vintry.PrincipalFromContext(r.Context())
+	return p.TenantSlug
 }

@@ -35,6 +35,7 @@ type Server struct {
 	MasterData vintry.MasterDataService
 	Inventory  vintry.InventoryService
 	Imports    vintry.ImportService
+	Jobs       vintry.JobQueue
 	DB         Pinger
 	Logger     *slog.Logger
 	Config     Config
@@ -58,6 +59,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET /{tenant}/api/v1/inventory", s.member(s.handleInventoryList))
 	mux.Handle("GET /{tenant}/api/v1/imports", s.member(s.handleImportJobList))
 	mux.Handle("GET /{tenant}/api/v1/imports/status/{id}", s.member(s.handleImportJobStatus))
+	mux.Handle("GET /{tenant}/download/{name}", s.member(s.handleDownload))
 
 	for _, k := range vintry.Kinds {
 		mux.Handle("GET /{tenant}/api/v1/"+string(k), s.member(s.handleMasterList(k)))

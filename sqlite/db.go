@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivermigrate"
 	"github.com/vintry/vintry"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -41,6 +43,12 @@ type DB struct {
 	Now func() time.Time
 	// PasswordParams are the argon2id costs for new password hashes.
 	PasswordParams vintry.PasswordParams
+	// EnqueueImport queues a worker job for an import job inside tx; the job
+	// queue (package jobs) sets it. Without it, CSV imports are refused.
+	EnqueueImport func(ctx context.Context, tx *sql.Tx, jobID int64) error
+	// FaultApplyDelay holds every import's apply transaction open this long
+	// before it commits. Zero in production; crash tests set it.
+	FaultApplyDelay time.Duration
 
 	hashing   chan struct{} // bounds concurrent password hashing
 	dummyOnce sync.Once
@@ -104,6 +112,15 @@ func (db *DB) migrate(ctx context.Context) error {
 	}
 	if _, err := p.Up(ctx); err != nil {
 		return fmt.Errorf("migrate: %w", err)
+	}
+	// The job queue's tables live in the same file, so a queued job and the
+	// upload it names commit together.
+	m, err := rivermigrate.New(riversqlite.New(db.write), nil)
+	if err != nil {
+		return fmt.Errorf("queue migrations: %w", err)
+	}
+	if _, err := m.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("queue migrate: %w", err)
 	}
 	return nil
 }

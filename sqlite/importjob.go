@@ -13,8 +13,8 @@ import (
 )
 
 // ImportRows implements vintry.ImportService: the idempotency check, the job
-// record, the validation, the inventory writes and the job's final state are
-// one transaction.
+// record, the validation, the inventory writes, the job's files and its final
+// state are one transaction.
 func (db *DB) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vintry.ImportJob, bool, error) {
 	var job *vintry.ImportJob
 	var replayed bool
@@ -23,16 +23,9 @@ func (db *DB) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vintry
 		if err != nil {
 			return err
 		}
-		if req.IdempotencyKey != "" {
-			jobID, err := tx.findIdempotentJob(ctx, tenantID, req)
-			if err != nil {
-				return err
-			}
-			if jobID != 0 {
-				replayed = true
-				job, err = tx.findImportJob(ctx, tenantID, jobID)
-				return err
-			}
+		if job, err = tx.replay(ctx, tenantID, req.IdempotencyKey, req.RequestHash); err != nil || job != nil {
+			replayed = job != nil
+			return err
 		}
 		job = &vintry.ImportJob{
 			TenantID: tenantID, UserID: tx.principal.UserID, Source: vintry.SourceAPI,
@@ -41,26 +34,17 @@ func (db *DB) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vintry
 		if err := tx.insertImportJob(ctx, job); err != nil {
 			return err
 		}
-		store := importStore{tx: tx, tenantID: tenantID}
-		plan, err := importer.Run(ctx, store, req.Args, req.Rows)
+		input, err := importer.InputCSV(req.Rows)
 		if err != nil {
 			return err
 		}
-		if !req.Args.DryRun {
-			if err := store.applyWrites(ctx, job.ID, plan.Writes); err != nil {
-				return err
-			}
-		}
-		job.Status, job.Summary, job.Errors = plan.Status, plan.Summary, plan.Errors
-		job.StepsDone, job.CompletedAt = len(vintry.JobSteps), &tx.now
-		if err := tx.finishImportJob(ctx, job); err != nil {
+		if err := tx.putFile(ctx, job, vintry.FileInput, input); err != nil {
 			return err
 		}
-		if req.IdempotencyKey != "" {
-			_, err = tx.ExecContext(ctx, `INSERT INTO idempotency_keys (tenant_id, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`,
-				tenantID, req.IdempotencyKey, req.RequestHash, job.ID, formatTime(tx.now))
+		if err := db.runImport(ctx, tx, job, req.Rows); err != nil {
+			return err
 		}
-		return err
+		return tx.rememberKey(ctx, tenantID, req.IdempotencyKey, req.RequestHash, job.ID)
 	})
 	if err != nil {
 		return nil, false, err
@@ -68,25 +52,100 @@ func (db *DB) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vintry
 	return job, replayed, nil
 }
 
-// findIdempotentJob returns the job recorded for the request's idempotency
-// key within the window, 0 if there is none, or EINVALID when the key was
-// used with a different request. An expired key is forgotten.
-func (tx *Tx) findIdempotentJob(ctx context.Context, tenantID int64, req vintry.ImportRequest) (int64, error) {
+// runImport decides rows against the transaction's state, applies the
+// changes (unless the job is a dry run), stores the result files and
+// finishes the job record.
+func (db *DB) runImport(ctx context.Context, tx *Tx, job *vintry.ImportJob, rows []vintry.ImportRow) error {
+	store := importStore{tx: tx, tenantID: job.TenantID}
+	plan, err := importer.Run(ctx, store, job.Args, rows)
+	if err != nil {
+		return err
+	}
+	if !job.Args.DryRun {
+		if err := store.applyWrites(ctx, job.ID, plan.Writes); err != nil {
+			return err
+		}
+	}
+	if db.FaultApplyDelay > 0 {
+		// Fault injection for crash tests: hold the apply transaction open.
+		select {
+		case <-time.After(db.FaultApplyDelay):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	job.Status, job.Summary, job.Errors = plan.Status, plan.Summary, plan.Errors
+	return tx.finishWithFiles(ctx, job, plan)
+}
+
+// finishWithFiles stores a plan's result files and the job's final state.
+func (tx *Tx) finishWithFiles(ctx context.Context, job *vintry.ImportJob, plan *importer.Plan) error {
+	files, err := importer.ResultFiles(plan)
+	if err != nil {
+		return err
+	}
+	for kind, content := range map[vintry.FileKind][]byte{
+		vintry.FileStaging: files.Staging, vintry.FileOutput: files.Output, vintry.FileErrors: files.Errors,
+	} {
+		if err := tx.putFile(ctx, job, kind, content); err != nil {
+			return err
+		}
+	}
+	job.StepsDone, job.CompletedAt = len(vintry.JobSteps), &tx.now
+	return tx.finishImportJob(ctx, job)
+}
+
+// replay returns the job an idempotency key already stands for, nil when the
+// key is new (or empty), or EINVALID when it was used with another request.
+func (tx *Tx) replay(ctx context.Context, tenantID int64, key string, hash []byte) (*vintry.ImportJob, error) {
+	if key == "" {
+		return nil, nil
+	}
+	jobID, err := tx.findIdempotentJob(ctx, tenantID, key, hash)
+	if err != nil || jobID == 0 {
+		return nil, err
+	}
+	return tx.findImportJob(ctx, tenantID, jobID)
+}
+
+// rememberKey records that an idempotency key stands for a job.
+func (tx *Tx) rememberKey(ctx context.Context, tenantID int64, key string, hash []byte, jobID int64) error {
+	if key == "" {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (tenant_id, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`,
+		tenantID, key, hash, jobID, formatTime(tx.now))
+	return err
+}
+
+// putFile stores (or replaces) one of a job's files.
+func (tx *Tx) putFile(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, content []byte) error {
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO job_files (job_id, tenant_id, kind, content, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (job_id, kind) DO UPDATE SET content = excluded.content, created_at = excluded.created_at`,
+		job.ID, job.TenantID, string(kind), content, formatTime(tx.now))
+	return err
+}
+
+// findIdempotentJob returns the job recorded for an idempotency key within
+// the window, 0 if there is none, or EINVALID when the key was used with a
+// different request. An expired key is forgotten.
+func (tx *Tx) findIdempotentJob(ctx context.Context, tenantID int64, key string, want []byte) (int64, error) {
 	var hash []byte
 	var jobID int64
 	var created string
 	err := tx.QueryRowContext(ctx, `SELECT request_hash, job_id, created_at FROM idempotency_keys WHERE tenant_id = ? AND key = ?`,
-		tenantID, req.IdempotencyKey).Scan(&hash, &jobID, &created)
+		tenantID, key).Scan(&hash, &jobID, &created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, nil
 	} else if err != nil {
 		return 0, err
 	}
 	if tx.now.Sub(parseTime(created)) >= vintry.IdempotencyWindow {
-		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = ? AND key = ?`, tenantID, req.IdempotencyKey)
+		_, err := tx.ExecContext(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = ? AND key = ?`, tenantID, key)
 		return 0, err
 	}
-	if !bytes.Equal(hash, req.RequestHash) {
+	if !bytes.Equal(hash, want) {
 		return 0, vintry.FieldError("Idempotency-Key", vintry.MsgIdempotencyMismatch)
 	}
 	return jobID, nil
@@ -98,9 +157,9 @@ func (tx *Tx) insertImportJob(ctx context.Context, job *vintry.ImportJob) error 
 		return err
 	}
 	return tx.QueryRowContext(ctx, `
-		INSERT INTO import_jobs (tenant_id, user_id, source, status, args, file_name, created_at, started_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		job.TenantID, job.UserID, job.Source, string(job.Status), string(args), job.FileName,
+		INSERT INTO import_jobs (tenant_id, user_id, source, status, args, file_name, steps_done, created_at, started_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		job.TenantID, job.UserID, job.Source, string(job.Status), string(args), job.FileName, job.StepsDone,
 		formatTime(job.CreatedAt), nullTime(job.StartedAt)).Scan(&job.ID)
 }
 
@@ -225,4 +284,10 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// jsonText marshals v (a value that always marshals) to a JSON string.
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

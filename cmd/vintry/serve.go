@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +12,9 @@ import (
 	"os"
 	"time"
 
+	"github.com/riverqueue/river"
 	vhttp "github.com/vintry/vintry/http"
+	"github.com/vintry/vintry/jobs"
 	"github.com/vintry/vintry/sqlite"
 )
 
@@ -23,7 +26,10 @@ type ServeCmd struct {
 	MaxUploadBytes int64         `name:"max-upload-bytes" default:"10485760" help:"Largest request body or CSV file, in bytes."`
 	BaseURL        string        `name:"base-url" help:"scheme://host used in job_status_link (default: from each request)."`
 	TokenTTL       time.Duration `name:"token-ttl" help:"Lifetime of tokens created through the API; 0 never expires."`
+	Workers        int           `default:"2" help:"Import jobs run at once on this node."`
 	Demo           bool          `help:"Create the demo tenant with master data and a user (once), and print how to use it."`
+	// FaultApplyDelay holds each import's apply transaction open; crash tests use it.
+	FaultApplyDelay time.Duration `name:"fault-apply-delay" hidden:""`
 }
 
 // Run implements the command.
@@ -45,6 +51,8 @@ type Main struct {
 	DB       *sqlite.DB
 	listener net.Listener
 	server   *http.Server
+	queue    *river.Client[*sql.Tx]
+	unlock   func()
 }
 
 // Open opens the database, seeds the demo if asked, and starts listening.
@@ -52,17 +60,34 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Serve.MaxRecords < 1 || m.Serve.MaxUploadBytes < 1 {
 		return errors.New("--max-records and --max-upload-bytes must be positive")
 	}
-	db, err := m.Serve.open(ctx)
+	if m.Serve.Workers < 0 {
+		return errors.New("--workers must not be negative")
+	}
+	unlock, err := lockDataDir(m.Serve.DataDir)
 	if err != nil {
 		return err
 	}
+	m.unlock = unlock
+	db, err := m.Serve.open(ctx)
+	if err != nil {
+		unlock()
+		return err
+	}
 	m.DB = db
+	db.FaultApplyDelay = m.Serve.FaultApplyDelay
+	m.queue, err = jobs.StartSQLite(context.WithoutCancel(ctx), db, jobs.Config{
+		Workers: m.Serve.Workers, MaxRecords: m.Serve.MaxRecords, Logger: m.Logger,
+	})
+	if err != nil {
+		m.Close()
+		return fmt.Errorf("job queue: %w", err)
+	}
 	if m.listener, err = net.Listen("tcp", m.Serve.Addr); err != nil {
-		db.Close()
+		m.Close()
 		return err
 	}
 	api := &vhttp.Server{
-		Auth: db, MasterData: db, Inventory: db, Imports: db, DB: db, Logger: m.Logger,
+		Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, DB: db, Logger: m.Logger,
 		Config: vhttp.Config{MaxRecords: m.Serve.MaxRecords, MaxUploadBytes: m.Serve.MaxUploadBytes,
 			BaseURL: m.Serve.BaseURL, TokenTTL: m.Serve.TokenTTL},
 	}
@@ -94,26 +119,42 @@ func (m *Main) Run(ctx context.Context) error {
 	go func() { errc <- m.server.Serve(m.listener) }()
 	select {
 	case err := <-errc:
-		m.DB.Close()
-		return err
+		return errors.Join(err, m.Close())
 	case <-ctx.Done():
 	}
 	m.Logger.Info("shutting down")
 	return m.Close()
 }
 
-// Close shuts the server down, waiting up to 30 s for requests in flight.
+// Close shuts down in order: stop accepting and finish requests in flight
+// (30 s at most), then let running jobs finish (30 s at most; a job still
+// running after that is cancelled, its transaction rolled back, and it is
+// run again by the next start), then close the database.
 func (m *Main) Close() error {
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var err error
+	var errs []error
 	if m.server != nil {
-		err = m.server.Shutdown(shutdownCtx)
-		if errors.Is(err, http.ErrServerClosed) {
-			err = nil
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		err := m.server.Shutdown(ctx)
+		cancel()
+		if !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
 		}
 	} else if m.listener != nil {
 		m.listener.Close()
 	}
-	return errors.Join(err, m.DB.Close())
+	if m.queue != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		if err := m.queue.Stop(ctx); err != nil {
+			m.Logger.Warn("jobs did not finish in time; cancelling them", "error", err)
+			m.queue.StopAndCancel(context.Background())
+		}
+		cancel()
+	}
+	if m.DB != nil {
+		errs = append(errs, m.DB.Close())
+	}
+	if m.unlock != nil {
+		m.unlock()
+	}
+	return errors.Join(errs...)
 }

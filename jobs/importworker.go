@@ -1,0 +1,135 @@
+// Package jobs runs import jobs on River: the job arguments, the worker that
+// walks a queued CSV import through its steps, and the client wiring per
+// database engine.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/csvin"
+	"github.com/vintry/vintry/importer"
+)
+
+// ImportArgs are the queue job's arguments: only the import job's id. The
+// upload itself stays in the database, never in the queue.
+type ImportArgs struct {
+	JobID int64 `json:"job_id"`
+}
+
+// Kind implements river.JobArgs.
+func (ImportArgs) Kind() string { return "inventory_import" }
+
+// Store is what the worker needs from storage. TTx is the engine's
+// transaction type, in which the queue job's completion is committed
+// together with the import.
+type Store[TTx any] interface {
+	StartImportJob(ctx context.Context, jobID int64) (*vintry.QueuedImport, error)
+	SetImportProgress(ctx context.Context, jobID int64, stepsDone int, log []string) error
+	ValidateImport(ctx context.Context, job *vintry.ImportJob, rows []vintry.ImportRow) (*importer.Plan, error)
+	FinishImportJob(ctx context.Context, jobID int64, rows []vintry.ImportRow, log []string,
+		complete func(context.Context, TTx) error) (*vintry.ImportJob, error)
+	FailImportJob(ctx context.Context, jobID int64, reason string, log []string,
+		complete func(context.Context, TTx) error) (*vintry.ImportJob, error)
+}
+
+// ImportWorker runs queued CSV imports.
+type ImportWorker[TTx any] struct {
+	river.WorkerDefaults[ImportArgs]
+	Store      Store[TTx]
+	MaxRecords int
+	// Complete marks the queue job completed inside tx (river.JobCompleteTx
+	// for the engine's driver).
+	Complete func(ctx context.Context, tx TTx, job *river.Job[ImportArgs]) error
+	// Finished, if set, is called after a job reaches a terminal status.
+	Finished func(job *vintry.ImportJob)
+}
+
+// waitForEarlierJob is how long a job waits before it checks again whether
+// the tenant's earlier imports have finished.
+const waitForEarlierJob = 50 * time.Millisecond
+
+// Timeout lets a large file run long; a crashed worker's job is requeued at
+// start-up (SQLite) or rescued by River after it (PostgreSQL).
+func (w *ImportWorker[TTx]) Timeout(*river.Job[ImportArgs]) time.Duration { return 30 * time.Minute }
+
+// Work implements river.Worker: the steps "read header and mapping", "stage
+// rows", "validate rows", then "apply changes" and "write result files" in
+// one transaction with the queue job's completion.
+func (w *ImportWorker[TTx]) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
+	err := w.work(ctx, job)
+	var e *vintry.Error
+	if err == nil || errors.As(err, &e) || job.Attempt < job.MaxAttempts || ctx.Err() != nil {
+		return err
+	}
+	// The last attempt failed for a reason that is not the file's fault: end
+	// the job as failed, so its status is final and later jobs of the tenant
+	// do not wait for it forever.
+	reason := fmt.Sprintf("The import could not be processed after %d attempts; nothing was written.", job.Attempt)
+	failed, ferr := w.Store.FailImportJob(ctx, job.Args.JobID, reason, nil,
+		func(ctx context.Context, tx TTx) error { return w.Complete(ctx, tx, job) })
+	w.finished(failed, ferr)
+	return errors.Join(err, ferr)
+}
+
+func (w *ImportWorker[TTx]) work(ctx context.Context, job *river.Job[ImportArgs]) error {
+	complete := func(ctx context.Context, tx TTx) error { return w.Complete(ctx, tx, job) }
+	q, err := w.Store.StartImportJob(ctx, job.Args.JobID)
+	if vintry.ErrorCode(err) == vintry.ENOTFOUND {
+		return river.JobCancel(err)
+	} else if err != nil {
+		return err
+	}
+	if q.Job.Status.Terminal() {
+		return nil // its effect was committed by an earlier attempt
+	}
+	if q.Wait {
+		return river.JobSnooze(waitForEarlierJob)
+	}
+	upload, err := readUpload(q, w.MaxRecords)
+	if err != nil {
+		var e *vintry.Error
+		if !errors.As(err, &e) {
+			return err
+		}
+		failed, err := w.Store.FailImportJob(ctx, q.Job.ID, e.Message, nil, complete)
+		w.finished(failed, err)
+		return err
+	}
+	for step := 2; step <= 3; step++ { // header and mapping read; rows staged
+		if err := w.Store.SetImportProgress(ctx, q.Job.ID, step, upload.Log); err != nil {
+			return err
+		}
+	}
+	if _, err := w.Store.ValidateImport(ctx, q.Job, upload.Rows); err != nil {
+		return err
+	}
+	if err := w.Store.SetImportProgress(ctx, q.Job.ID, 4, upload.Log); err != nil {
+		return err
+	}
+	done, err := w.Store.FinishImportJob(ctx, q.Job.ID, upload.Rows, upload.Log, complete)
+	w.finished(done, err)
+	return err
+}
+
+func (w *ImportWorker[TTx]) finished(job *vintry.ImportJob, err error) {
+	if err == nil && w.Finished != nil && job != nil {
+		w.Finished(job)
+	}
+}
+
+// readUpload reads a queued job's file as the upload check did.
+func readUpload(q *vintry.QueuedImport, maxRecords int) (*csvin.Upload, error) {
+	var mappings csvin.FieldMappings
+	if q.FieldMappings != "" {
+		var err error
+		if mappings, err = csvin.ParseFieldMappings(q.FieldMappings); err != nil {
+			return nil, err
+		}
+	}
+	return csvin.ReadUpload(q.File, q.Job.Args.HeadersMatchExactly, mappings, maxRecords)
+}

@@ -1,0 +1,63 @@
+package jobs
+
+import (
+	"context"
+	"database/sql"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/sqlite"
+)
+
+// Config sets up a node's job queue.
+type Config struct {
+	Workers    int // concurrent import jobs on this node; 0 inserts jobs but runs none
+	MaxRecords int
+	Logger     *slog.Logger
+	Finished   func(job *vintry.ImportJob)
+}
+
+// StartSQLite starts the job queue on db's write connection, wires db's
+// EnqueueImport to it, and requeues jobs a dead process left running. The
+// returned client must be stopped (Stop) before db is closed.
+func StartSQLite(ctx context.Context, db *sqlite.DB, cfg Config) (*river.Client[*sql.Tx], error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &ImportWorker[*sql.Tx]{
+		Store: db, MaxRecords: cfg.MaxRecords, Finished: cfg.Finished,
+		Complete: func(ctx context.Context, tx *sql.Tx, job *river.Job[ImportArgs]) error {
+			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
+			return err
+		},
+	})
+	rc := &river.Config{
+		Logger:               cfg.Logger,
+		Workers:              workers,
+		FetchCooldown:        5 * time.Millisecond, // short jobs: pick up new work at once
+		FetchPollInterval:    200 * time.Millisecond,
+		RescueStuckJobsAfter: 31 * time.Minute,
+		MaxAttempts:          10,
+	}
+	if cfg.Workers > 0 {
+		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
+	}
+	client, err := river.NewClient(riversqlite.New(db.WriteDB()), rc)
+	if err != nil {
+		return nil, err
+	}
+	db.EnqueueImport = func(ctx context.Context, tx *sql.Tx, jobID int64) error {
+		_, err := client.InsertTx(ctx, tx, ImportArgs{JobID: jobID}, nil)
+		return err
+	}
+	if cfg.Workers == 0 {
+		return client, nil
+	}
+	if n, err := db.RequeueOrphanedJobs(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		cfg.Logger.Info("requeued jobs left running by a stopped process", "count", n)
+	}
+	return client, client.Start(ctx)
+}
