@@ -26,6 +26,7 @@ type CLI struct {
 	Token struct {
 		Create TokenCreateCmd `cmd:"" help:"Create an API token for a user and print it."`
 	} `cmd:"" help:"Manage API tokens."`
+	Import ImportCmd `cmd:"" help:"Upload a CSV file to a Vintry server and follow its import job."`
 }
 
 func main() {
@@ -38,7 +39,9 @@ func main() {
 		kong.UsageOnError(),
 		kong.BindTo(ctx, (*context.Context)(nil)),
 	)
-	if err := kctx.Run(); err != nil {
+	if err := kctx.Run(); errors.Is(err, errRowsFailed) {
+		os.Exit(1) // the report already says which rows failed
+	} else if err != nil {
 		fmt.Fprintln(os.Stderr, "vintry: "+oneLine(err))
 		os.Exit(1)
 	}
