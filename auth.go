@@ -103,7 +103,8 @@ func ParseToken(token string) (id int64, secret string, ok bool) {
 		return 0, "", false
 	}
 	id, err := strconv.ParseInt(idText, 10, 64)
-	if err != nil || id <= 0 {
+	// Only the form FormatToken writes is a token: no sign, no leading zeros.
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != idText {
 		return 0, "", false
 	}
 	return id, secret, true

@@ -21,7 +21,11 @@ type PasswordParams struct {
 var DefaultPasswordParams = PasswordParams{MemoryKiB: 64 * 1024, Time: 1, Threads: 2}
 
 // HashPassword returns an argon2id hash of password in PHC string format.
+// Time and Threads must be at least 1.
 func HashPassword(password string, p PasswordParams) (string, error) {
+	if p.Time < 1 || p.Threads < 1 {
+		return "", fmt.Errorf("argon2id parameters need time and threads of at least 1, got %+v", p)
+	}
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
@@ -36,11 +40,15 @@ func HashPassword(password string, p PasswordParams) (string, error) {
 // HashPassword. It costs the same whether or not it matches.
 func VerifyPassword(password, hash string) bool {
 	parts := strings.Split(hash, "$")
-	if len(parts) != 6 || parts[1] != "argon2id" {
+	if len(parts) != 6 || parts[1] != "argon2id" || parts[2] != fmt.Sprintf("v=%d", argon2.Version) {
 		return false
 	}
 	var p PasswordParams
 	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &p.MemoryKiB, &p.Time, &p.Threads); err != nil {
+		return false
+	}
+	// argon2 panics on zero rounds or threads; a damaged hash must not.
+	if p.Time < 1 || p.Threads < 1 {
 		return false
 	}
 	enc := base64.RawStdEncoding

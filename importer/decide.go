@@ -37,7 +37,7 @@ func (r *row) resolve(cat *Catalog) {
 		}
 		id, ok := refs.Exact[name]
 		if !ok {
-			r.fail(c, fmt.Sprintf(msg, name), hint(refs, name))
+			r.fail(c, fmt.Sprintf(msg, clip(name)), hint(refs, name))
 		}
 		return id
 	}
@@ -60,7 +60,7 @@ func (r *row) resolve(cat *Catalog) {
 	if h == "" {
 		h = hint(cat.UOMAbbrs, uom)
 	}
-	r.fail(vintry.ColUOM, fmt.Sprintf(MsgUOMMissing, uom), h)
+	r.fail(vintry.ColUOM, fmt.Sprintf(MsgUOMMissing, clip(uom)), h)
 }
 
 func hint(refs Refs, name string) string {

@@ -165,8 +165,8 @@ func (r *row) fail(c vintry.Column, msg, hint string) {
 	})
 }
 
-// clip bounds a value echoed in an error, so a 10 KB name is not repeated
-// in full in every response and file.
+// clip bounds a value echoed in an error (its value and its message), so a
+// 10 KB name is not repeated in full in every response and file.
 func clip(s string) string {
 	if len(s) <= maxErrorValueLength {
 		return s

@@ -427,7 +427,7 @@ func TestRunDecisions(t *testing.T) {
 }
 
 func TestRunRowErrors(t *testing.T) {
-	long := strings.Repeat("é", 400) // 800 bytes, clipped in the echoed value
+	long := strings.Repeat("é", 400) // 800 bytes, clipped where it is echoed
 	tests := []struct {
 		name   string
 		row    in
@@ -542,7 +542,7 @@ func TestRunRowErrors(t *testing.T) {
 			name: "a long value is clipped on a rune boundary",
 			row:  row(in{long, "SS-01", "FG-GEN-LOT", "2023-01-01"}, "1", "gal"),
 			errors: []vintry.RowError{
-				{Field: "item_name", Value: strings.Repeat("é", 250) + "…", Message: "Item with name '" + long + "' does not exist"},
+				{Field: "item_name", Value: strings.Repeat("é", 250) + "…", Message: "Item with name '" + strings.Repeat("é", 250) + "…' does not exist"},
 			},
 		},
 	}

@@ -63,14 +63,19 @@ func (m *Main) Open(ctx context.Context) error {
 	if m.Serve.Workers < 0 {
 		return errors.New("--workers must not be negative")
 	}
-	unlock, err := lockDataDir(m.Serve.DataDir)
-	if err != nil {
-		return err
+	if m.Serve.Database == "" {
+		// The embedded database serves one node: lock its directory.
+		unlock, err := lockDataDir(m.Serve.DataDir)
+		if err != nil {
+			return err
+		}
+		m.unlock = unlock
 	}
-	m.unlock = unlock
 	db, err := m.Serve.open(ctx)
 	if err != nil {
-		unlock()
+		if m.unlock != nil {
+			m.unlock()
+		}
 		return err
 	}
 	m.DB = db
