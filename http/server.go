@@ -33,12 +33,15 @@ type Pinger interface {
 type Server struct {
 	Auth       vintry.AuthService
 	MasterData vintry.MasterDataService
-	Inventory  vintry.InventoryService
-	Imports    vintry.ImportService
-	Jobs       vintry.JobQueue
-	DB         Pinger
-	Logger     *slog.Logger
-	Config     Config
+	Inventory  interface {
+		vintry.InventoryService
+		vintry.InventoryWriter
+	}
+	Imports vintry.ImportService
+	Jobs    vintry.JobQueue
+	DB      Pinger
+	Logger  *slog.Logger
+	Config  Config
 }
 
 // Handler returns the HTTP handler of the whole API.
@@ -57,6 +60,9 @@ func (s *Server) routes() *http.ServeMux {
 
 	mux.Handle("POST /{tenant}/api/v1/inventory/import/process", s.member(s.handleImportProcess))
 	mux.Handle("GET /{tenant}/api/v1/inventory", s.member(s.handleInventoryList))
+	mux.Handle("POST /{tenant}/api/v1/inventory/batch-delete", s.member(s.handleBatchDelete))
+	mux.Handle("GET /{tenant}/api/v1/inventory/history", s.member(s.handleKeyHistory))
+	mux.Handle("GET /{tenant}/api/v1/inventory/{id}/history", s.member(s.handleRecordHistory))
 	mux.Handle("GET /{tenant}/api/v1/imports", s.member(s.handleImportJobList))
 	mux.Handle("GET /{tenant}/api/v1/imports/status/{id}", s.member(s.handleImportJobStatus))
 	mux.Handle("GET /{tenant}/download/{name}", s.member(s.handleDownload))

@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -133,36 +134,87 @@ func scanRecords(rows rowsScanner, out map[importer.Key]importer.Record) error {
 }
 
 // applyWrites writes a plan's net changes, stamping them with the job id.
+// An update also records the record's state before and after it; a create
+// needs no history row, since the record keeps the job that created it.
 func (s importStore) applyWrites(ctx context.Context, jobID int64, writes []importer.Write) error {
 	if len(writes) == 0 {
 		return nil
 	}
 	now := formatTime(s.tx.now)
 	insert, err := s.tx.PrepareContext(ctx, `
-		INSERT INTO inventory (tenant_id, item_id, bin_id, lot_id, date_filled, quantity, uom_id, created_at, updated_at, last_job_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		INSERT INTO inventory (tenant_id, item_id, bin_id, lot_id, date_filled, quantity, uom_id, created_at, updated_at, last_job_id, created_job_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
 	defer insert.Close()
 	update, err := s.tx.PrepareContext(ctx, `
-		UPDATE inventory SET quantity = ?, uom_id = ?, updated_at = ?, last_job_id = ? WHERE id = ? AND tenant_id = ?`)
+		UPDATE inventory SET quantity = ?, uom_id = ?, updated_at = ?, last_job_id = ? WHERE id = ? AND tenant_id = ?
+		RETURNING created_at, created_job_id`)
 	if err != nil {
 		return err
 	}
 	defer update.Close()
+	history, err := s.tx.prepareChange(ctx)
+	if err != nil {
+		return err
+	}
+	defer history.Close()
 	for _, w := range writes {
 		qty := vintry.FormatQuantity(w.Quantity)
 		if w.RecordID == 0 {
-			_, err = insert.ExecContext(ctx, s.tenantID, w.Key.ItemID, w.Key.BinID, w.Key.LotID, w.Key.DateFilled, qty, w.UOMID, now, now, jobID)
-		} else {
-			_, err = update.ExecContext(ctx, qty, w.UOMID, now, jobID, w.RecordID, s.tenantID)
+			if _, err := insert.ExecContext(ctx, s.tenantID, w.Key.ItemID, w.Key.BinID, w.Key.LotID, w.Key.DateFilled,
+				qty, w.UOMID, now, now, jobID, jobID); err != nil {
+				return err
+			}
+			continue
 		}
-		if err != nil {
+		var created string
+		var createdJob sql.NullInt64
+		if err := update.QueryRowContext(ctx, qty, w.UOMID, now, jobID, w.RecordID, s.tenantID).Scan(&created, &createdJob); err != nil {
+			return err
+		}
+		c := change{recordID: w.RecordID, key: w.Key, op: "update", old: *w.Old, newQty: &qty, newUOM: w.UOMID,
+			jobID: jobID, recordCreated: created, recordJob: createdJob}
+		if err := c.insert(ctx, history, s.tenantID, now); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// change is one history row: a record's state before (and after) an update
+// or a delete.
+type change struct {
+	recordID      int64
+	key           importer.Key
+	op            string
+	old           importer.Record
+	newQty        *string
+	newUOM        int64
+	jobID         int64
+	recordCreated string
+	recordJob     sql.NullInt64
+}
+
+func (tx *Tx) prepareChange(ctx context.Context) (*sql.Stmt, error) {
+	return tx.PrepareContext(ctx, `
+		INSERT INTO inventory_changes (tenant_id, record_id, item_id, bin_id, lot_id, date_filled, op,
+			old_quantity, old_uom_id, new_quantity, new_uom_id, job_id, record_created_at, record_job_id, changed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+}
+
+func (c change) insert(ctx context.Context, stmt *sql.Stmt, tenantID int64, now string) error {
+	var newUOM, jobID any
+	if c.newQty != nil {
+		newUOM = c.newUOM
+	}
+	if c.jobID != 0 {
+		jobID = c.jobID
+	}
+	_, err := stmt.ExecContext(ctx, tenantID, c.recordID, c.key.ItemID, c.key.BinID, c.key.LotID, c.key.DateFilled, c.op,
+		vintry.FormatQuantity(c.old.Quantity), c.old.UOMID, c.newQty, newUOM, jobID, c.recordCreated, c.recordJob, now)
+	return err
 }
 
 func marks(n int) string {
