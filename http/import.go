@@ -54,6 +54,8 @@ func (s *Server) importJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	if replayed {
 		w.Header().Set("Idempotent-Replayed", "true")
+	} else {
+		s.Metrics.JobFinished(job)
 	}
 	content := s.importResult(r, job)
 	if job.Status == vintry.StatusFailed {

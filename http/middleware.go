@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -80,8 +81,10 @@ func (s *Server) withAccessLog(next http.Handler) http.Handler {
 		start := time.Now()
 		sw := &statusWriter{ResponseWriter: w}
 		next.ServeHTTP(sw, r)
+		d := time.Since(start)
+		s.Metrics.ObserveRequest(r.Pattern, sw.status, d)
 		logger(r.Context()).Info("request", "method", r.Method, "path", r.URL.Path, "route", r.Pattern,
-			"status", sw.status, "duration_ms", float64(time.Since(start).Microseconds())/1000)
+			"status", sw.status, "duration_ms", float64(d.Microseconds())/1000)
 	})
 }
 
@@ -112,6 +115,9 @@ func (s *Server) member(h http.HandlerFunc) http.Handler {
 		p, err := s.Auth.Authenticate(r.Context(), r.PathValue("tenant"), strings.TrimSpace(token))
 		if err != nil {
 			writeError(w, r, err)
+			return
+		}
+		if !checkLimits(w, r, s.tokenLimits, "token:"+strconv.FormatInt(p.TokenID, 10)) {
 			return
 		}
 		ctx := vintry.NewContextWithPrincipal(r.Context(), p)

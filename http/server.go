@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/metrics"
 )
 
 // Config holds the server settings that shape API behaviour.
@@ -19,10 +20,12 @@ type Config struct {
 	MaxUploadBytes int64         // request body and CSV file limit
 	BaseURL        string        // scheme://host for job_status_link; "" derives it from the request
 	TokenTTL       time.Duration // lifetime of new tokens; 0 = no expiry
+	RateLimit      int           // requests a minute per token; 0 = unlimited
+	LoginRateLimit int           // token requests a minute per client IP and per email; 0 = unlimited
 }
 
 // DefaultConfig is the configuration the seed documents.
-var DefaultConfig = Config{MaxRecords: 1000, MaxUploadBytes: 10 << 20}
+var DefaultConfig = Config{MaxRecords: 1000, MaxUploadBytes: 10 << 20, RateLimit: 120, LoginRateLimit: 10}
 
 // Pinger reports whether the database answers.
 type Pinger interface {
@@ -42,10 +45,17 @@ type Server struct {
 	DB      Pinger
 	Logger  *slog.Logger
 	Config  Config
+	// Metrics, when set, records requests and imports and is served at /metrics.
+	Metrics *metrics.Metrics
+
+	tokenLimits *limiters // per API token
+	loginLimits *limiters // per client IP and per email, on token create
 }
 
 // Handler returns the HTTP handler of the whole API.
 func (s *Server) Handler() http.Handler {
+	s.tokenLimits = newLimiters(s.Config.RateLimit)
+	s.loginLimits = newLimiters(s.Config.LoginRateLimit)
 	return s.withRequestID(s.withRecover(s.withAccessLog(s.routes())))
 }
 
@@ -54,6 +64,9 @@ func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	if s.Metrics != nil {
+		mux.Handle("GET /metrics", s.Metrics.Handler())
+	}
 
 	mux.HandleFunc("POST /{tenant}/api/v1/tokens/create", s.handleTokenCreate)
 	mux.Handle("POST /{tenant}/api/v1/tokens/revoke", s.member(s.handleTokenRevoke))

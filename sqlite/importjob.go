@@ -291,3 +291,23 @@ func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+// CountImportJobs returns the number of import jobs by status, across all
+// tenants (for metrics).
+func (db *DB) CountImportJobs(ctx context.Context) (map[vintry.JobStatus]int, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT status, count(*) FROM import_jobs GROUP BY status`)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	out := map[vintry.JobStatus]int{}
+	for rows.Next() {
+		var st string
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[vintry.JobStatus(st)] = n
+	}
+	return out, rows.Err()
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/riverqueue/river"
 	vhttp "github.com/vintry/vintry/http"
 	"github.com/vintry/vintry/jobs"
+	"github.com/vintry/vintry/metrics"
 	"github.com/vintry/vintry/sqlite"
 )
 
@@ -26,6 +27,8 @@ type ServeCmd struct {
 	MaxUploadBytes int64         `name:"max-upload-bytes" default:"10485760" help:"Largest request body or CSV file, in bytes."`
 	BaseURL        string        `name:"base-url" help:"scheme://host used in job_status_link (default: from each request)."`
 	TokenTTL       time.Duration `name:"token-ttl" help:"Lifetime of tokens created through the API; 0 never expires."`
+	RateLimit      int           `name:"rate-limit" default:"120" help:"Requests a minute per API token; 0 turns the limit off."`
+	LoginRateLimit int           `name:"login-rate-limit" default:"10" help:"Token requests a minute per client IP and per email; 0 turns the limit off."`
 	Workers        int           `default:"2" help:"Import jobs run at once on this node."`
 	Demo           bool          `help:"Create the demo tenant with master data and a user (once), and print how to use it."`
 	// FaultApplyDelay holds each import's apply transaction open; crash tests use it.
@@ -80,8 +83,9 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.DB = db
 	db.FaultApplyDelay = m.Serve.FaultApplyDelay
+	stats := metrics.New(db, m.Logger)
 	m.queue, err = jobs.StartSQLite(context.WithoutCancel(ctx), db, jobs.Config{
-		Workers: m.Serve.Workers, MaxRecords: m.Serve.MaxRecords, Logger: m.Logger,
+		Workers: m.Serve.Workers, MaxRecords: m.Serve.MaxRecords, Logger: m.Logger, Finished: stats.JobFinished,
 	})
 	if err != nil {
 		m.Close()
@@ -92,9 +96,9 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	api := &vhttp.Server{
-		Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, DB: db, Logger: m.Logger,
+		Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, DB: db, Logger: m.Logger, Metrics: stats,
 		Config: vhttp.Config{MaxRecords: m.Serve.MaxRecords, MaxUploadBytes: m.Serve.MaxUploadBytes,
-			BaseURL: m.Serve.BaseURL, TokenTTL: m.Serve.TokenTTL},
+			BaseURL: m.Serve.BaseURL, TokenTTL: m.Serve.TokenTTL, RateLimit: m.Serve.RateLimit, LoginRateLimit: m.Serve.LoginRateLimit},
 	}
 	m.server = &http.Server{
 		Handler:           api.Handler(),
