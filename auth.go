@@ -66,9 +66,21 @@ type AuthService interface {
 	// EUNAUTHORIZED; a valid token of another tenant (or for a slug that does
 	// not exist) is EFORBIDDEN.
 	Authenticate(ctx context.Context, tenantSlug, token string) (Principal, error)
-	// RevokeToken revokes the token of the principal in ctx.
+	// RevokeToken revokes the token (or UI session) of the principal in ctx.
 	RevokeToken(ctx context.Context) error
+	// CreateSession checks credentials as CreateToken does and returns a new
+	// web UI session (a token of kind session) that expires after ttl.
+	CreateSession(ctx context.Context, tenantSlug, email, password string, ttl time.Duration) (string, error)
+	// AuthenticateSession checks a session cookie value for the tenant path,
+	// with Authenticate's rules. API tokens are not sessions, nor vice versa.
+	AuthenticateSession(ctx context.Context, tenantSlug, session string) (Principal, error)
 }
+
+// Token kinds: an API token, or a web UI session.
+const (
+	TokenAPI     = "api"
+	TokenSession = "session"
+)
 
 // tokenSecretLength is the length of a token's secret part.
 const tokenSecretLength = 40

@@ -265,3 +265,25 @@ func (j *ImportJob) FileKinds() []FileKind {
 	}
 	return FileKinds[:1]
 }
+
+// Draft is a CSV file uploaded through the web UI, kept while its user maps
+// its columns.
+type Draft struct {
+	ID       int64
+	FileName string
+	Content  []byte
+}
+
+// MaxDraftAge is how long an unqueued draft is kept.
+const MaxDraftAge = 24 * time.Hour
+
+// DraftService keeps UI uploads between the upload and the mapping form.
+type DraftService interface {
+	// CreateDraft stores a file for the principal's user and forgets the
+	// tenant's drafts older than MaxDraftAge.
+	CreateDraft(ctx context.Context, fileName string, content []byte) (int64, error)
+	// FindDraft returns a draft of the principal's user; ENOTFOUND otherwise.
+	FindDraft(ctx context.Context, id int64) (*Draft, error)
+	// DeleteDraft forgets a draft (once it is queued).
+	DeleteDraft(ctx context.Context, id int64) error
+}

@@ -18,6 +18,16 @@ type tokenOwner struct {
 
 // CreateToken implements vintry.AuthService.
 func (db *DB) CreateToken(ctx context.Context, tenantSlug, email, password string, ttl time.Duration) (string, error) {
+	return db.signIn(ctx, tenantSlug, email, password, vintry.TokenAPI, ttl)
+}
+
+// CreateSession implements vintry.AuthService.
+func (db *DB) CreateSession(ctx context.Context, tenantSlug, email, password string, ttl time.Duration) (string, error) {
+	return db.signIn(ctx, tenantSlug, email, password, vintry.TokenSession, ttl)
+}
+
+// signIn checks a password and issues a token of the given kind.
+func (db *DB) signIn(ctx context.Context, tenantSlug, email, password, kind string, ttl time.Duration) (string, error) {
 	owner, err := db.findTokenOwner(ctx, tenantSlug, email)
 	if err != nil {
 		return "", err
@@ -34,7 +44,7 @@ func (db *DB) CreateToken(ctx context.Context, tenantSlug, email, password strin
 	if !db.verifyPassword(password, hash) || owner.userID == 0 {
 		return "", vintry.Errorf(vintry.EUNAUTHORIZED, vintry.MsgInvalidCredentials)
 	}
-	return db.insertToken(ctx, owner, ttl)
+	return db.insertToken(ctx, owner, kind, ttl)
 }
 
 // IssueToken implements vintry.AuthService.
@@ -46,7 +56,7 @@ func (db *DB) IssueToken(ctx context.Context, tenantSlug, email string, ttl time
 	if owner.userID == 0 {
 		return "", vintry.Errorf(vintry.ENOTFOUND, "No user '%s' in tenant '%s'.", email, tenantSlug)
 	}
-	return db.insertToken(ctx, owner, ttl)
+	return db.insertToken(ctx, owner, vintry.TokenAPI, ttl)
 }
 
 // findTokenOwner returns the user with email in the tenant, or a zero owner.
@@ -70,7 +80,7 @@ func (db *DB) dummyHash() (string, error) {
 	return db.dummy, db.dummyErr
 }
 
-func (db *DB) insertToken(ctx context.Context, o tokenOwner, ttl time.Duration) (string, error) {
+func (db *DB) insertToken(ctx context.Context, o tokenOwner, kind string, ttl time.Duration) (string, error) {
 	secret, err := vintry.NewTokenSecret()
 	if err != nil {
 		return "", err
@@ -83,8 +93,8 @@ func (db *DB) insertToken(ctx context.Context, o tokenOwner, ttl time.Duration) 
 			expires = formatTime(tx.now.Add(ttl))
 		}
 		return tx.QueryRowContext(ctx, `
-			INSERT INTO tokens (tenant_id, user_id, secret_hash, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?) RETURNING id`, o.tenantID, o.userID, sum[:], formatTime(tx.now), expires).Scan(&id)
+			INSERT INTO tokens (tenant_id, user_id, kind, secret_hash, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`, o.tenantID, o.userID, kind, sum[:], formatTime(tx.now), expires).Scan(&id)
 	})
 	if err != nil {
 		return "", err
@@ -94,6 +104,15 @@ func (db *DB) insertToken(ctx context.Context, o tokenOwner, ttl time.Duration) 
 
 // Authenticate implements vintry.AuthService.
 func (db *DB) Authenticate(ctx context.Context, tenantSlug, token string) (vintry.Principal, error) {
+	return db.authenticate(ctx, tenantSlug, token, vintry.TokenAPI)
+}
+
+// AuthenticateSession implements vintry.AuthService.
+func (db *DB) AuthenticateSession(ctx context.Context, tenantSlug, session string) (vintry.Principal, error) {
+	return db.authenticate(ctx, tenantSlug, session, vintry.TokenSession)
+}
+
+func (db *DB) authenticate(ctx context.Context, tenantSlug, token, kind string) (vintry.Principal, error) {
 	unauthenticated := vintry.Errorf(vintry.EUNAUTHORIZED, vintry.MsgUnauthenticated)
 	id, secret, ok := vintry.ParseToken(token)
 	if !ok {
@@ -103,19 +122,19 @@ func (db *DB) Authenticate(ctx context.Context, tenantSlug, token string) (vintr
 		p                vintry.Principal
 		stored           []byte
 		expires, revoked sql.NullString
-		role             string
+		role, storedKind string
 	)
 	err := db.read.QueryRowContext(ctx, `
-		SELECT k.tenant_id, t.slug, k.user_id, u.role, k.secret_hash, k.expires_at, k.revoked_at
+		SELECT k.tenant_id, t.slug, k.user_id, u.role, k.kind, k.secret_hash, k.expires_at, k.revoked_at
 		FROM tokens k JOIN tenants t ON t.id = k.tenant_id JOIN users u ON u.id = k.user_id
-		WHERE k.id = ?`, id).Scan(&p.TenantID, &p.TenantSlug, &p.UserID, &role, &stored, &expires, &revoked)
+		WHERE k.id = ?`, id).Scan(&p.TenantID, &p.TenantSlug, &p.UserID, &role, &storedKind, &stored, &expires, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return vintry.Principal{}, unauthenticated
 	} else if err != nil {
 		return vintry.Principal{}, mapError(err)
 	}
 	sum := sha256.Sum256([]byte(secret))
-	if subtle.ConstantTimeCompare(sum[:], stored) != 1 || revoked.Valid ||
+	if subtle.ConstantTimeCompare(sum[:], stored) != 1 || revoked.Valid || storedKind != kind ||
 		(expires.Valid && !db.Now().UTC().Before(parseTime(expires.String))) {
 		return vintry.Principal{}, unauthenticated
 	}
