@@ -136,3 +136,21 @@ func (s *Server) admin(h http.HandlerFunc) http.Handler {
 		h(w, r)
 	})
 }
+
+// memberOrSession authenticates by bearer token when the request has an
+// Authorization header, else by UI session cookie (file links on pages).
+func (s *Server) memberOrSession(h http.HandlerFunc) http.Handler {
+	bearer := s.member(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "" {
+			bearer.ServeHTTP(w, r)
+			return
+		}
+		p, err := s.sessionPrincipal(r)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		h(w, r.WithContext(vintry.NewContextWithPrincipal(r.Context(), p)))
+	})
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 
 	"github.com/vintry/vintry"
 )
@@ -44,3 +45,5 @@ func sizeText(n int64) string {
 func malformedJSON(err error) error {
 	return vintry.Errorf(vintry.EMALFORMED, "Malformed JSON: %s.", err.Error())
 }
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

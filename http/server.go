@@ -42,6 +42,7 @@ type Server struct {
 	}
 	Imports vintry.ImportService
 	Jobs    vintry.JobQueue
+	Drafts  vintry.DraftService
 	DB      Pinger
 	Logger  *slog.Logger
 	Config  Config
@@ -78,7 +79,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET /{tenant}/api/v1/inventory/{id}/history", s.member(s.handleRecordHistory))
 	mux.Handle("GET /{tenant}/api/v1/imports", s.member(s.handleImportJobList))
 	mux.Handle("GET /{tenant}/api/v1/imports/status/{id}", s.member(s.handleImportJobStatus))
-	mux.Handle("GET /{tenant}/download/{name}", s.member(s.handleDownload))
+	mux.Handle("GET /{tenant}/download/{name}", s.memberOrSession(s.handleDownload))
 
 	for _, k := range vintry.Kinds {
 		mux.Handle("GET /{tenant}/api/v1/"+string(k), s.member(s.handleMasterList(k)))
@@ -87,6 +88,7 @@ func (s *Server) routes() *http.ServeMux {
 	}
 	mux.Handle("POST /{tenant}/api/v1/locations/import", s.admin(s.handleLocationFeedImport))
 
+	s.uiRoutes(mux)
 	mux.HandleFunc("/", s.handleNoRoute(mux))
 	return mux
 }
