@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/alecthomas/kong"
@@ -47,12 +48,13 @@ func main() {
 	}
 }
 
-// oneLine renders err for a person: the message of an application error, the
-// error text otherwise.
+// oneLine renders err for a person on one line: the message of an
+// application error, the error text otherwise (drivers' multi-line errors
+// folded).
 func oneLine(err error) string {
 	var e *vintry.Error
 	if errors.As(err, &e) {
 		return e.Message
 	}
-	return err.Error()
+	return strings.Join(strings.Fields(err.Error()), " ")
 }
