@@ -1,10 +1,12 @@
 # Vintry — `make help` lists the targets.
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+# The PostgreSQL that test-postgres uses; each test makes (and drops) its own schema in it.
+VINTRY_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
-.PHONY: help build run test lint fuzz
+.PHONY: help build run test test-postgres lint fuzz bench bench-quick
 
 help: ## Show this help.
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 build: ## Build the vintry binary into ./bin.
 	go build -o bin/vintry ./cmd/vintry
@@ -13,7 +15,10 @@ run: ## Run the server with the demo tenant on 127.0.0.1:8080.
 	go run ./cmd/vintry serve --demo
 
 test: ## Run every test with the race detector (fuzz seed corpora included).
-	go test -race -count=1 -timeout 20m ./...
+	go test -race -count=1 -timeout 45m ./...
+
+test-postgres: ## Run the API, store and CLI tests on PostgreSQL (VINTRY_TEST_POSTGRES, default local).
+	VINTRY_TEST_POSTGRES='$(VINTRY_TEST_POSTGRES)' go test -race -count=1 -timeout 45m ./http/ ./postgres/... ./cmd/...
 
 lint: ## gofmt, go vet and staticcheck.
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
@@ -23,3 +28,9 @@ lint: ## gofmt, go vet and staticcheck.
 fuzz: ## Run each fuzz target for FUZZTIME (default 60s).
 	for t in FuzzReader FuzzParseFieldMappings; do go test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-60s} ./csvin/ || exit 1; done
 	for t in FuzzParseQuantity FuzzParseDate; do go test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-60s} ./importer/ || exit 1; done
+
+bench: ## Benchmark imports against the physical limit (minutes); BENCH_FLAGS='--database postgres://...' for PostgreSQL.
+	go run ./cmd/vintry-bench --json $${BENCH_JSON:-bench.json} $(BENCH_FLAGS)
+
+bench-quick: ## A smoke run of the benchmark with small numbers (seconds).
+	go run ./cmd/vintry-bench --runs 5 --warmup 1 --sustain 3s --large-rows 20000 --json $${BENCH_JSON:-bench-quick.json} $(BENCH_FLAGS)

@@ -128,10 +128,8 @@ type ImportJob struct {
 
 // CurrentStep returns the step in progress, or "" when none is.
 func (j *ImportJob) CurrentStep() string {
-	if j.Status.Terminal() || j.StepsDone >= len(JobSteps) {
-		return ""
-	}
-	if j.Status == StatusPending && j.StepsDone == 0 {
+	// A pending job is waiting for a worker: no step is in progress.
+	if j.Status != StatusProcessing || j.StepsDone >= len(JobSteps) {
 		return ""
 	}
 	return JobSteps[j.StepsDone]

@@ -127,9 +127,12 @@ func (e *MasterEntry) SameAs(o *MasterEntry) bool {
 		e.LotStatus == o.LotStatus && e.Abbreviation == o.Abbreviation
 }
 
-// UpsertResult counts what an upsert of master data did.
+// UpsertResult counts what an upsert of master data did. Its JSON form is
+// the content of an upsert answer: {"created", "updated", "unchanged"}.
 type UpsertResult struct {
-	Created, Updated, Unchanged int
+	Created   int `json:"created"`
+	Updated   int `json:"updated"`
+	Unchanged int `json:"unchanged"`
 }
 
 // Add accumulates o into r.

@@ -100,7 +100,10 @@ func (s *Server) readImportForm(w http.ResponseWriter, r *http.Request) (*import
 	form := &importForm{}
 	for {
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		// Only a bare io.EOF is the end of the parts: NextPart wraps the
+		// io.EOF of a body that ends before its closing boundary (or that
+		// is not multipart at all), which is malformed.
+		if err == io.EOF {
 			return form, nil
 		} else if err != nil {
 			return nil, multipartError(err, tooLarge)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 
 	"github.com/vintry/vintry"
@@ -141,14 +140,13 @@ type historyEvent struct {
 	PreviousUOMName  *string `json:"previous_uom_name"`
 }
 
-type historyResponse struct {
-	Message string         `json:"message"`
-	Data    []historyEvent `json:"data"`
-}
-
-func newHistory(events []vintry.HistoryEvent) historyResponse {
-	out := historyResponse{Message: "Inventory history retrieved successfully", Data: []historyEvent{}}
-	for _, e := range events {
+// newHistory pages events, oldest first, as every list pages: the cursor
+// holds the number of events already listed.
+func newHistory(events []vintry.HistoryEvent, page vintry.PageRequest) listResponse[historyEvent] {
+	from := min(page.Cursor.Offset, len(events))
+	to := min(from+page.PerPage, len(events))
+	data := make([]historyEvent, 0, to-from)
+	for _, e := range events[from:to] {
 		h := historyEvent{Event: e.Event, RecordID: e.RecordID, At: formatTime(e.At)}
 		if e.JobID != 0 {
 			h.JobLogID = &e.JobID
@@ -161,15 +159,27 @@ func newHistory(events []vintry.HistoryEvent) historyResponse {
 			q, u := vintry.FormatQuantity(*e.PreviousQuantity), e.PreviousUOMName
 			h.PreviousQuantity, h.PreviousUOMName = &q, &u
 		}
-		out.Data = append(out.Data, h)
+		data = append(data, h)
 	}
-	return out
+	p := vintry.Page{Total: len(events), PerPage: page.PerPage, CurrentIndex: vintry.EncodeCursor(page.Cursor)}
+	if to > from {
+		p.From, p.To = from+1, to
+	}
+	if to < len(events) {
+		p.NextIndex = vintry.EncodeCursor(vintry.Cursor{AfterID: int64(to), Offset: to})
+	}
+	return newListResponse("Inventory history retrieved successfully", data, p)
 }
 
 func (s *Server) handleRecordHistory(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := pathID(r, "id")
+	if !ok {
 		writeError(w, r, vintry.Errorf(vintry.ENOTFOUND, "Inventory record not found."))
+		return
+	}
+	page, err := pageRequest(r)
+	if err != nil {
+		writeError(w, r, err)
 		return
 	}
 	events, err := s.Inventory.FindRecordHistory(r.Context(), id)
@@ -177,7 +187,7 @@ func (s *Server) handleRecordHistory(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newHistory(events))
+	writeJSON(w, http.StatusOK, newHistory(events, page))
 }
 
 func (s *Server) handleKeyHistory(w http.ResponseWriter, r *http.Request) {
@@ -190,7 +200,11 @@ func (s *Server) handleKeyHistory(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	checkDate(v, "date_filled", key.DateFilled)
-	if err := v.err(); err != nil {
+	page, err := pageRequest(r)
+	if err == nil {
+		err = v.err()
+	}
+	if err != nil {
 		writeError(w, r, err)
 		return
 	}
@@ -199,5 +213,5 @@ func (s *Server) handleKeyHistory(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newHistory(events))
+	writeJSON(w, http.StatusOK, newHistory(events, page))
 }

@@ -2,7 +2,6 @@ package http
 
 import (
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/vintry/vintry"
@@ -71,8 +70,8 @@ func (s *Server) jobStatus(r *http.Request, j *vintry.ImportJob) jobStatus {
 }
 
 func (s *Server) handleImportJobStatus(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := pathID(r, "id")
+	if !ok {
 		writeError(w, r, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound))
 		return
 	}

@@ -54,7 +54,7 @@ func feedFile(contentType string, body []byte) ([]byte, error) {
 	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
 	for {
 		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
+		if err == io.EOF { // a bare EOF only: a cut-short body's EOF comes wrapped
 			return nil, vintry.FieldError("file", "The file field is required.")
 		} else if err != nil {
 			return nil, vintry.Errorf(vintry.EMALFORMED, "The multipart body could not be read.")
@@ -83,6 +83,10 @@ func parseLocationFeed(data []byte) ([]vintry.LocationFeedRow, error) {
 	}
 	idx := map[string]int{}
 	for i, h := range cr.Header() {
+		if _, dup := idx[h]; dup {
+			// Which of two "name" columns holds the names is anyone's guess.
+			return nil, vintry.FieldError("file", fmt.Sprintf("The file header has the column '%s' more than once.", h))
+		}
 		idx[h] = i
 	}
 	var missing []string

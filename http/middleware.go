@@ -117,13 +117,20 @@ func (s *Server) member(h http.HandlerFunc) http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		if !checkLimits(w, r, s.tokenLimits, "token:"+strconv.FormatInt(p.TokenID, 10)) {
-			return
-		}
-		ctx := vintry.NewContextWithPrincipal(r.Context(), p)
-		ctx = context.WithValue(ctx, loggerKey{}, logger(ctx).With("tenant", p.TenantSlug, "user_id", p.UserID))
-		h(w, r.WithContext(ctx))
+		s.serveAs(w, r, p, h)
 	})
+}
+
+// serveAs serves an authenticated request: it takes one request from the
+// token's (or session's) rate limit, then calls h with the principal in the
+// context and a logger naming the tenant and user.
+func (s *Server) serveAs(w http.ResponseWriter, r *http.Request, p vintry.Principal, h http.HandlerFunc) {
+	if !checkLimits(w, r, s.tokenLimits, "token:"+strconv.FormatInt(p.TokenID, 10)) {
+		return
+	}
+	ctx := vintry.NewContextWithPrincipal(r.Context(), p)
+	ctx = context.WithValue(ctx, loggerKey{}, logger(ctx).With("tenant", p.TenantSlug, "user_id", p.UserID))
+	h(w, r.WithContext(ctx))
 }
 
 // admin is member plus the admin role.
@@ -151,6 +158,6 @@ func (s *Server) memberOrSession(h http.HandlerFunc) http.Handler {
 			writeError(w, r, err)
 			return
 		}
-		h(w, r.WithContext(vintry.NewContextWithPrincipal(r.Context(), p)))
+		s.serveAs(w, r, p, h)
 	})
 }

@@ -46,4 +46,13 @@ func malformedJSON(err error) error {
 	return vintry.Errorf(vintry.EMALFORMED, "Malformed JSON: %s.", err.Error())
 }
 
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+// pathID reads a positive id path value written canonically ("7", not "+7"
+// or "07"), so each resource has exactly one URL.
+func pathID(r *http.Request, name string) (int64, bool) {
+	v := r.PathValue(name)
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id <= 0 || strconv.FormatInt(id, 10) != v {
+		return 0, false
+	}
+	return id, true
+}

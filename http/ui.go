@@ -55,7 +55,7 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /static/ui/", http.StripPrefix("/static/ui/", http.FileServerFS(static)))
 	mux.HandleFunc("GET /{tenant}/login", s.handleLoginPage)
 	mux.Handle("POST /{tenant}/login", csrf.Handler(http.HandlerFunc(s.handleLogin)))
-	mux.Handle("POST /{tenant}/logout", csrf.Handler(s.page(s.handleLogout)))
+	mux.Handle("POST /{tenant}/logout", csrf.Handler(http.HandlerFunc(s.handleLogout)))
 	mux.Handle("GET /{tenant}/{$}", s.page(func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/"+r.PathValue("tenant")+jobsPath, http.StatusSeeOther)
 	}))
@@ -78,10 +78,7 @@ func (s *Server) page(h http.HandlerFunc) http.Handler {
 			http.Redirect(w, r, login, http.StatusSeeOther)
 			return
 		}
-		if !checkLimits(w, r, s.tokenLimits, "token:"+itoa(p.TokenID)) {
-			return
-		}
-		h(w, r.WithContext(vintry.NewContextWithPrincipal(r.Context(), p)))
+		s.serveAs(w, r, p, h)
 	})
 }
 
@@ -182,17 +179,28 @@ func (s *Server) secure(r *http.Request) bool {
 func safeNext(r *http.Request, next string) string {
 	home := "/" + r.PathValue("tenant") + jobsPath
 	u, err := url.Parse(next)
-	if next == "" || err != nil || u.Scheme != "" || u.Host != "" || strings.HasPrefix(next, "//") ||
+	if next == "" || err != nil || u.Scheme != "" || u.Host != "" || u.Opaque != "" || strings.HasPrefix(next, "//") ||
 		!strings.HasPrefix(u.Path, "/"+r.PathValue("tenant")+"/") || strings.Contains(next, "\\") {
 		return home
+	}
+	// Browsers resolve dot segments, plain or percent-encoded (u.Path has
+	// them decoded), so "/t/../other/" would climb out of the tenant.
+	for _, seg := range strings.Split(u.Path, "/") {
+		if seg == "." || seg == ".." {
+			return home
+		}
 	}
 	return u.RequestURI()
 }
 
+// handleLogout ends the session, if there is one, and shows the sign-in
+// page. It needs no session: signing out twice is no error.
 func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
-	if err := s.Auth.RevokeToken(r.Context()); err != nil {
-		s.renderError(w, r, err)
-		return
+	if p, err := s.sessionPrincipal(r); err == nil {
+		if err := s.Auth.RevokeToken(vintry.NewContextWithPrincipal(r.Context(), p)); err != nil {
+			s.renderError(w, r, err)
+			return
+		}
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/" + r.PathValue("tenant"), MaxAge: -1,
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.secure(r)})

@@ -48,8 +48,8 @@ func (s *Server) handleMappingPage(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) findDraft(r *http.Request) (*vintry.Draft, error) {
-	id, err := strconv.ParseInt(r.PathValue("draft"), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := pathID(r, "draft")
+	if !ok {
 		return nil, vintry.Errorf(vintry.ENOTFOUND, "The uploaded file is no longer available; upload it again.")
 	}
 	return s.Drafts.FindDraft(r.Context(), id)
@@ -132,7 +132,9 @@ func (s *Server) handleQueueDraft(w http.ResponseWriter, r *http.Request) {
 	for i := range v.Headers {
 		h := &v.Headers[i]
 		h.Selected = r.PostForm.Get("map_" + strconv.Itoa(h.Index))
-		if h.Selected != "" && h.Name != "" {
+		// An ignored header is sent as mapped to "": else a header named
+		// exactly like a column would be imported although ignored.
+		if h.Name != "" {
 			mappings[h.Name] = h.Selected
 		}
 	}

@@ -68,8 +68,8 @@ type fileLink struct {
 }
 
 func (s *Server) handleJobPage(w http.ResponseWriter, r *http.Request) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
+	id, ok := pathID(r, "id")
+	if !ok {
 		s.renderError(w, r, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound))
 		return
 	}

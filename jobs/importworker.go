@@ -47,6 +47,11 @@ type ImportWorker[TTx any] struct {
 	Complete func(ctx context.Context, tx TTx, job *river.Job[ImportArgs]) error
 	// Finished, if set, is called after a job reaches a terminal status.
 	Finished func(job *vintry.ImportJob)
+	// JobTimeout bounds one attempt (0: DefaultRescueAfter's timeout). It
+	// must stay below the client's RescueStuckJobsAfter, so a live attempt
+	// is cancelled (and rolled back) before River could hand the job to
+	// another worker.
+	JobTimeout time.Duration
 }
 
 // waitForEarlierJob is how long a job waits before it checks again whether
@@ -55,7 +60,24 @@ const waitForEarlierJob = 50 * time.Millisecond
 
 // Timeout lets a large file run long; a crashed worker's job is requeued at
 // start-up (SQLite) or rescued by River after it (PostgreSQL).
-func (w *ImportWorker[TTx]) Timeout(*river.Job[ImportArgs]) time.Duration { return 30 * time.Minute }
+func (w *ImportWorker[TTx]) Timeout(*river.Job[ImportArgs]) time.Duration {
+	if w.JobTimeout > 0 {
+		return w.JobTimeout
+	}
+	return jobTimeout(DefaultRescueAfter)
+}
+
+// DefaultRescueAfter is how long a job may run before River's rescuer
+// considers its worker dead and runs it again, unless Config.RescueAfter
+// says otherwise.
+const DefaultRescueAfter = 31 * time.Minute
+
+// jobTimeout is the attempt timeout that goes with a rescue delay: a minute
+// (or half the delay, if that is shorter) before it, so a live attempt is
+// cancelled before its job can be rescued.
+func jobTimeout(rescueAfter time.Duration) time.Duration {
+	return rescueAfter - min(time.Minute, rescueAfter/2)
+}
 
 // Work implements river.Worker: the steps "read header and mapping", "stage
 // rows", "validate rows", then "apply changes" and "write result files" in

@@ -3,22 +3,11 @@ package jobs
 import (
 	"context"
 	"database/sql"
-	"log/slog"
-	"time"
 
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/sqlite"
 )
-
-// Config sets up a node's job queue.
-type Config struct {
-	Workers    int // concurrent import jobs on this node; 0 inserts jobs but runs none
-	MaxRecords int
-	Logger     *slog.Logger
-	Finished   func(job *vintry.ImportJob)
-}
 
 // StartSQLite starts the job queue on db's write connection, wires db's
 // EnqueueImport to it, and requeues jobs a dead process left running. The
@@ -26,23 +15,13 @@ type Config struct {
 func StartSQLite(ctx context.Context, db *sqlite.DB, cfg Config) (*river.Client[*sql.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ImportWorker[*sql.Tx]{
-		Store: db, MaxRecords: cfg.MaxRecords, Finished: cfg.Finished,
+		Store: db, MaxRecords: cfg.MaxRecords, Finished: cfg.Finished, JobTimeout: jobTimeout(cfg.rescueAfter()),
 		Complete: func(ctx context.Context, tx *sql.Tx, job *river.Job[ImportArgs]) error {
 			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
 			return err
 		},
 	})
-	rc := &river.Config{
-		Logger:               cfg.Logger,
-		Workers:              workers,
-		FetchCooldown:        5 * time.Millisecond, // short jobs: pick up new work at once
-		FetchPollInterval:    200 * time.Millisecond,
-		RescueStuckJobsAfter: 31 * time.Minute,
-		MaxAttempts:          10,
-	}
-	if cfg.Workers > 0 {
-		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: cfg.Workers}}
-	}
+	rc := cfg.riverConfig(workers)
 	client, err := river.NewClient(riversqlite.New(db.WriteDB()), rc)
 	if err != nil {
 		return nil, err

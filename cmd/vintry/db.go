@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"time"
 
+	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/jobs"
+	"github.com/vintry/vintry/metrics"
+	"github.com/vintry/vintry/postgres"
 	"github.com/vintry/vintry/sqlite"
 )
 
@@ -13,12 +18,78 @@ type DBFlags struct {
 	Database string `name:"database" env:"VINTRY_DATABASE_URL" help:"PostgreSQL URL (postgres://...); empty uses embedded SQLite."`
 }
 
-// open opens the database and brings its schema up to date.
-func (f DBFlags) open(ctx context.Context) (*sqlite.DB, error) {
+// Store is the database the commands work on, whichever engine holds it:
+// every service, plus what the server needs besides. *sqlite.DB and
+// *postgres.DB both are one.
+type Store interface {
+	vintry.TenantService
+	vintry.UserService
+	vintry.AuthService
+	vintry.MasterDataService
+	vintry.InventoryService
+	vintry.InventoryWriter
+	vintry.ImportService
+	vintry.JobQueue
+	vintry.DraftService
+	metrics.JobCounter
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// open opens the database (PostgreSQL when --database is set, else SQLite
+// in --data-dir) and brings its schema up to date.
+func (f DBFlags) open(ctx context.Context) (Store, error) {
 	if f.Database != "" {
-		return nil, errors.New("the PostgreSQL backend is not available in this build yet; omit --database (and VINTRY_DATABASE_URL) to use embedded SQLite")
+		db, err := postgres.Open(ctx, f.Database)
+		if err != nil {
+			return nil, err
+		}
+		return db, nil
 	}
-	return sqlite.Open(ctx, f.DataDir)
+	db, err := sqlite.Open(ctx, f.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// queue is a running job queue, on either engine.
+type queue interface {
+	Stop(ctx context.Context) error
+	StopAndCancel(ctx context.Context) error
+}
+
+// startQueue starts the job queue of db's engine and sets db's fault
+// injection (crash tests).
+func startQueue(ctx context.Context, db Store, faultApplyDelay time.Duration, cfg jobs.Config) (queue, error) {
+	switch db := db.(type) {
+	case *sqlite.DB:
+		db.FaultApplyDelay = faultApplyDelay
+		client, err := jobs.StartSQLite(ctx, db, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return client, nil
+	case *postgres.DB:
+		db.FaultApplyDelay = faultApplyDelay
+		client, err := jobs.StartPostgres(ctx, db, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return client, nil
+	}
+	return nil, fmt.Errorf("no job queue for %T", db)
+}
+
+// describe names the database for the logs (never a password).
+func describe(db Store) string {
+	switch db := db.(type) {
+	case *sqlite.DB:
+		return db.Path
+	case *postgres.DB:
+		return db.Describe()
+	}
+	return fmt.Sprintf("%T", db)
 }
 
 // MigrateCmd brings the schema up to date.

@@ -6,7 +6,6 @@ import (
 	"io"
 
 	"github.com/vintry/vintry"
-	"github.com/vintry/vintry/sqlite"
 )
 
 // The demo tenant's sign-in. The demo is for trying Vintry out; its password
@@ -65,7 +64,7 @@ var demoMaster = []struct {
 
 // seedDemo creates the demo tenant, its user and master data unless the
 // tenant exists, then prints how to use it.
-func seedDemo(ctx context.Context, db *sqlite.DB, out io.Writer, baseURL string) error {
+func seedDemo(ctx context.Context, db Store, out io.Writer, baseURL string) error {
 	if _, err := db.FindTenantBySlug(ctx, demoTenant); vintry.ErrorCode(err) == vintry.ENOTFOUND {
 		if err := createDemo(ctx, db); err != nil {
 			return err
@@ -93,7 +92,7 @@ Read the inventory:
 	return nil
 }
 
-func createDemo(ctx context.Context, db *sqlite.DB) error {
+func createDemo(ctx context.Context, db Store) error {
 	t, err := db.CreateTenant(ctx, demoTenant, "Demo Winery")
 	if err != nil {
 		return err

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -12,11 +11,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/riverqueue/river"
 	vhttp "github.com/vintry/vintry/http"
 	"github.com/vintry/vintry/jobs"
 	"github.com/vintry/vintry/metrics"
-	"github.com/vintry/vintry/sqlite"
 )
 
 // ServeCmd runs the server.
@@ -33,11 +30,17 @@ type ServeCmd struct {
 	Demo           bool          `help:"Create the demo tenant with master data and a user (once), and print how to use it."`
 	// FaultApplyDelay holds each import's apply transaction open; crash tests use it.
 	FaultApplyDelay time.Duration `name:"fault-apply-delay" hidden:""`
+	// JobRescueAfter shortens how long a running job may go on before River
+	// gives it to another worker (PostgreSQL); crash tests use it.
+	JobRescueAfter time.Duration `name:"job-rescue-after" hidden:""`
+	// PprofAddr serves net/http/pprof on a loopback address (pprof.go); the benchmark uses it.
+	PprofAddr string `name:"pprof-addr" hidden:""`
 }
 
 // Run implements the command.
 func (c *ServeCmd) Run(ctx context.Context) error {
 	m := &Main{Serve: *c, Logger: slog.New(slog.NewJSONHandler(os.Stderr, nil)), Out: os.Stdout}
+	defer servePprof(c.PprofAddr, m.Logger)()
 	if err := m.Open(ctx); err != nil {
 		return err
 	}
@@ -51,10 +54,10 @@ type Main struct {
 	Logger *slog.Logger
 	Out    io.Writer // where --demo prints its instructions
 
-	DB       *sqlite.DB
+	DB       Store
 	listener net.Listener
 	server   *http.Server
-	queue    *river.Client[*sql.Tx]
+	queue    queue
 	unlock   func()
 }
 
@@ -82,10 +85,10 @@ func (m *Main) Open(ctx context.Context) error {
 		return err
 	}
 	m.DB = db
-	db.FaultApplyDelay = m.Serve.FaultApplyDelay
 	stats := metrics.New(db, m.Logger)
-	m.queue, err = jobs.StartSQLite(context.WithoutCancel(ctx), db, jobs.Config{
+	m.queue, err = startQueue(context.WithoutCancel(ctx), db, m.Serve.FaultApplyDelay, jobs.Config{
 		Workers: m.Serve.Workers, MaxRecords: m.Serve.MaxRecords, Logger: m.Logger, Finished: stats.JobFinished,
+		RescueAfter: m.Serve.JobRescueAfter,
 	})
 	if err != nil {
 		m.Close()
@@ -123,7 +126,7 @@ func (m *Main) URL() string { return "http://" + m.listener.Addr().String() }
 // Run serves until ctx is done, then shuts down gracefully: it stops
 // accepting, lets in-flight requests finish, and closes the database.
 func (m *Main) Run(ctx context.Context) error {
-	m.Logger.Info("listening", "addr", m.listener.Addr().String(), "database", m.DB.Path)
+	m.Logger.Info("listening", "addr", m.listener.Addr().String(), "database", describe(m.DB))
 	errc := make(chan error, 1)
 	go func() { errc <- m.server.Serve(m.listener) }()
 	select {

@@ -1,0 +1,175 @@
+package http_test
+
+import (
+	"fmt"
+	"net/http"
+	"reflect"
+	"testing"
+)
+
+// TestJobFilesExact checks the four files of a mixed CSV import byte for
+// byte: the input is the upload as sent (BOM, CRLF, quotes); the generated
+// files hold trimmed values, neutralise cells a spreadsheet would run as a
+// formula, and leave negative numbers alone.
+func TestJobFilesExact(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tn := e.newTenant("acme", true)
+	input := "\ufeffitem_name,bin_name,lot_name,date_filled,quantity,uom\r\n" +
+		"124,SS-01,FG-GEN-LOT,2024-01-01,5,gal\r\n" +
+		"=SUM(A1),SS-01,FG-GEN-LOT,2024-01-01,5,gal\r\n" +
+		"\"@cmd\",SS-02,FG-GEN-LOT,2024-01-01,-5,gal\r\n" +
+		"cab 2019,SS-01,\"FG-GEN-LOT, old\",2024-01-01,1.50,9LE\r\n" +
+		"\"124\",SS-02,FG-GEN-LOT,2024-01-01,\" 7 \",Gallon\r\n" +
+		"124,SS-01,FG-GEN-LOT,2024-01-01,5,gal\r\n"
+	staging := "line,item_name,bin_name,lot_name,date_filled,quantity,uom\n" +
+		"2,124,SS-01,FG-GEN-LOT,2024-01-01,5,gal\n" +
+		"3,'=SUM(A1),SS-01,FG-GEN-LOT,2024-01-01,5,gal\n" +
+		"4,'@cmd,SS-02,FG-GEN-LOT,2024-01-01,-5,gal\n" +
+		"5,cab 2019,SS-01,\"FG-GEN-LOT, old\",2024-01-01,1.50,9LE\n" +
+		"6,124,SS-02,FG-GEN-LOT,2024-01-01,7,Gallon\n" +
+		"7,124,SS-01,FG-GEN-LOT,2024-01-01,5,gal\n"
+	output := "line,item_name,bin_name,lot_name,date_filled,quantity,uom,result,message\n" +
+		"2,124,SS-01,FG-GEN-LOT,2024-01-01,5,gal,created,\n" +
+		"3,'=SUM(A1),SS-01,FG-GEN-LOT,2024-01-01,5,gal,failed,Item with name '=SUM(A1)' does not exist\n" +
+		"4,'@cmd,SS-02,FG-GEN-LOT,2024-01-01,-5,gal,failed,Item with name '@cmd' does not exist\n" +
+		"5,cab 2019,SS-01,\"FG-GEN-LOT, old\",2024-01-01,1.50,9LE,failed,Item with name 'cab 2019' does not exist\n" +
+		"6,124,SS-02,FG-GEN-LOT,2024-01-01,7,Gallon,created,\n" +
+		"7,124,SS-01,FG-GEN-LOT,2024-01-01,5,gal,unchanged,\n"
+	errs := "line,field,value,message,hint\n" +
+		"3,item_name,'=SUM(A1),Item with name '=SUM(A1)' does not exist,\n" +
+		"4,item_name,'@cmd,Item with name '@cmd' does not exist,\n" +
+		"4,quantity,-5,The quantity must be greater than 0.,\n" +
+		"5,item_name,cab 2019,Item with name 'cab 2019' does not exist,did you mean 'CAB 2019'?\n" +
+		"5,lot_name,\"FG-GEN-LOT, old\",\"Lot with name 'FG-GEN-LOT, old' does not exist\",\n"
+
+	job := e.importCSV(tn, []byte(input), argsContinue)
+	if job.Status != "completed_with_errors" || job.Summary != (summary{Total: 6, Created: 2, Unchanged: 1, Failed: 3}) {
+		t.Errorf("job = %s %+v", job.Status, job.Summary)
+	}
+	for kind, want := range map[string]string{"input": input, "staging": staging, "output": output, "errors": errs} {
+		if got := string(e.jobFile(tn, job, kind)); got != want {
+			t.Errorf("%s file:\n%q\nwant\n%q", kind, got, want)
+		}
+	}
+}
+
+// TestJobFilesAllOrNothing checks the output and errors files of a failed
+// all-or-nothing import: the valid rows are not_written.
+func TestJobFilesAllOrNothing(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tn := e.newTenant("acme", true)
+	input := csvHeader + "124,SS-01,FG-GEN-LOT,2024-01-01,5,gal\n124,SS-02,FG-GEN-LOT,2024-13-01,5,gal\n124,SS-03,FG-GEN-LOT,2024-01-01,5,gal\n"
+	output := "line,item_name,bin_name,lot_name,date_filled,quantity,uom,result,message\n" +
+		"2,124,SS-01,FG-GEN-LOT,2024-01-01,5,gal,not_written,\n" +
+		"3,124,SS-02,FG-GEN-LOT,2024-13-01,5,gal,failed,The date_filled must be a real date in the format YYYY-MM-DD.\n" +
+		"4,124,SS-03,FG-GEN-LOT,2024-01-01,5,gal,not_written,\n"
+	errs := "line,field,value,message,hint\n" +
+		"3,date_filled,2024-13-01,The date_filled must be a real date in the format YYYY-MM-DD.,\n"
+	job := e.importCSV(tn, []byte(input), argsAllOrNothing)
+	if job.Status != "failed" || job.Summary != (summary{Total: 3, Failed: 1}) {
+		t.Errorf("job = %s %+v", job.Status, job.Summary)
+	}
+	if got := string(e.jobFile(tn, job, "output")); got != output {
+		t.Errorf("output file:\n%q\nwant\n%q", got, output)
+	}
+	if got := string(e.jobFile(tn, job, "errors")); got != errs {
+		t.Errorf("errors file:\n%q\nwant\n%q", got, errs)
+	}
+	if got := e.stock(tn); len(got) != 0 {
+		t.Errorf("a failed import wrote %v", got)
+	}
+}
+
+// TestJobFilesOfJSONImport: a JSON import is a job like a CSV one — listed,
+// with a status and the same four files; its input is the payload as CSV.
+func TestJobFilesOfJSONImport(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tn := e.newTenant("acme", true)
+	r := e.importJSON(tn, importBody(true, true, true,
+		rec("124", "SS-01", "FG-GEN-LOT", "2024-01-01", 5, "gal"),
+		rec("=HYPERLINK(x)", " SS-02 ", "FG-GEN-LOT", "2024-01-01", "2.50", "gal")))
+	id := r.Content.JobLogID
+	if r.Status != http.StatusOK || id <= 0 {
+		t.Fatalf("import: %d %+v", r.Status, r.Content)
+	}
+	list := e.page("/acme/api/v1/imports", tn.MemberToken)
+	if list.Total != 1 || fmt.Sprint(list.Data[0]["job_log_id"]) != fmt.Sprint(id) {
+		t.Errorf("jobs list = %+v", list)
+	}
+	job := e.readJob(tn, id)
+	if job.Status != "completed_with_errors" || job.Summary != (summary{Total: 2, Created: 1, Failed: 1}) {
+		t.Errorf("job = %s %+v", job.Status, job.Summary)
+	}
+	want := map[string]string{
+		"input": "item_name,bin_name,lot_name,date_filled,quantity,uom\n" +
+			"124,SS-01,FG-GEN-LOT,2024-01-01,5,gal\n" +
+			"'=HYPERLINK(x),\" SS-02 \",FG-GEN-LOT,2024-01-01,2.50,gal\n",
+		"staging": "line,item_name,bin_name,lot_name,date_filled,quantity,uom\n" +
+			"1,124,SS-01,FG-GEN-LOT,2024-01-01,5,gal\n" +
+			"2,'=HYPERLINK(x),SS-02,FG-GEN-LOT,2024-01-01,2.50,gal\n",
+		"output": "line,item_name,bin_name,lot_name,date_filled,quantity,uom,result,message\n" +
+			"1,124,SS-01,FG-GEN-LOT,2024-01-01,5,gal,created,\n" +
+			"2,'=HYPERLINK(x),SS-02,FG-GEN-LOT,2024-01-01,2.50,gal,failed,Item with name '=HYPERLINK(x)' does not exist\n",
+		"errors": "line,field,value,message,hint\n" +
+			"2,item_name,'=HYPERLINK(x),Item with name '=HYPERLINK(x)' does not exist,\n",
+	}
+	for kind, w := range want {
+		if got := string(e.jobFile(tn, job, kind)); got != w {
+			t.Errorf("%s file:\n%q\nwant\n%q", kind, got, w)
+		}
+	}
+}
+
+// TestJobIsolation: nothing of a tenant's jobs is visible from another.
+func TestJobIsolation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	acme := e.newTenant("acme", true)
+	other := e.newTenant("other", true)
+	job := e.importCSV(acme, []byte(goodCSV), argsContinue)
+	id := job.JobLogID
+	ownJob := e.importCSV(other, []byte(goodCSV), argsContinue)
+	notFound := map[string]any{"message": "Job not found."}
+	t.Run("status of another tenant's job", func(t *testing.T) {
+		res := e.forT(t).do("GET", statusPath(other, id), other.MemberToken, nil)
+		wantExactBody(t, res, http.StatusNotFound, notFound)
+	})
+	t.Run("status with a token of another tenant", func(t *testing.T) {
+		wantError(t, e.forT(t).do("GET", statusPath(acme, id), other.MemberToken, nil), http.StatusForbidden, "This action is unauthorized.")
+	})
+	for _, suffix := range []string{"untouched", "staging", "final", "errors"} {
+		name := fmt.Sprintf("import-%d_%s.csv", id, suffix)
+		t.Run("download "+suffix, func(t *testing.T) {
+			e := e.forT(t)
+			e.download(acme, "/acme/download/"+name)
+			wantError(t, e.do("GET", "/other/download/"+name, other.MemberToken, nil), http.StatusNotFound, "")
+			wantError(t, e.do("GET", "/acme/download/"+name, other.MemberToken, nil), http.StatusForbidden, "")
+			wantError(t, e.do("GET", "/acme/download/"+name, "", nil), http.StatusUnauthorized, "Unauthenticated.")
+		})
+	}
+	t.Run("unknown file names", func(t *testing.T) {
+		next := ownJob.JobLogID + 100
+		for _, name := range []string{
+			fmt.Sprintf("import-%d_untouched.csv", next), fmt.Sprintf("import-%d_other.csv", id), fmt.Sprintf("import-%d_final.txt", id),
+			fmt.Sprintf("import-%d.csv", id), fmt.Sprintf("import%d_final.csv", id), fmt.Sprintf("import-%d_final.csv.bak", id),
+			"import-0_final.csv", "import--1_final.csv", "import-x_final.csv", "final.csv", "import-99999999999999999999_final.csv",
+		} {
+			wantError(t, e.forT(t).do("GET", "/acme/download/"+name, acme.MemberToken, nil), http.StatusNotFound, "")
+		}
+	})
+	t.Run("jobs list", func(t *testing.T) {
+		e := e.forT(t)
+		for tn, want := range map[*tenant][]any{acme: {float64(id)}, other: {float64(ownJob.JobLogID)}} {
+			var got []any
+			for _, d := range e.page("/"+tn.Slug+"/api/v1/imports", tn.MemberToken).Data {
+				got = append(got, d["job_log_id"])
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s lists jobs %v, want %v", tn.Slug, got, want)
+			}
+		}
+	})
+}

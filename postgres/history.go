@@ -1,0 +1,294 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/shopspring/decimal"
+	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/importer"
+)
+
+const inventoryJoins = `
+	FROM inventory inv
+	JOIN items i ON i.id = inv.item_id
+	JOIN bins b ON b.id = inv.bin_id
+	JOIN location_areas a ON a.id = b.area_id
+	JOIN locations l ON l.id = a.location_id
+	JOIN lots lt ON lt.id = inv.lot_id`
+
+// DeleteInventory implements vintry.InventoryWriter. It holds the tenant's
+// write lock, so it never interleaves with an import of the tenant.
+func (db *DB) DeleteInventory(ctx context.Context, req vintry.DeleteRequest) (int, error) {
+	var n int
+	err := db.update(ctx, func(tx *Tx) error {
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		if err := tx.lockTenant(ctx, lockWrite, tenantID); err != nil {
+			return err
+		}
+		ids, err := tx.selectForDelete(ctx, tenantID, req)
+		if err != nil {
+			return err
+		}
+		n = len(ids)
+		if req.DryRun || n == 0 {
+			return nil
+		}
+		return tx.deleteRecords(ctx, tenantID, ids)
+	})
+	return n, err
+}
+
+// selectForDelete returns the ids of the records a delete request selects,
+// ascending: rows are ORed (each row's fields ANDed); filters are ANDed
+// (each list ORed).
+func (tx *Tx) selectForDelete(ctx context.Context, tenantID int64, req vintry.DeleteRequest) ([]int64, error) {
+	var rows pgx.Rows
+	var err error
+	if len(req.Rows) > 0 {
+		rows, err = tx.selectRowsForDelete(ctx, tenantID, req.Rows)
+	} else {
+		rows, err = tx.selectFilterForDelete(ctx, tenantID, req.Filter)
+	}
+	if err != nil || rows == nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
+
+// deleteRowsSQL matches records against parallel arrays of delete rows, in
+// which an empty field matches anything.
+const deleteRowsSQL = `
+	SELECT DISTINCT inv.id` + inventoryJoins + `
+	JOIN unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+	     AS r (item, location, location_area, bin, lot, date_filled)
+	  ON i.name = r.item
+	 AND (r.location = '' OR l.name = r.location)
+	 AND (r.location_area = '' OR a.name = r.location_area)
+	 AND (r.bin = '' OR b.name = r.bin)
+	 AND (r.lot = '' OR lt.name = r.lot)
+	 AND (r.date_filled = '' OR inv.date_filled = NULLIF(r.date_filled, '')::date)
+	WHERE inv.tenant_id = $1
+	ORDER BY inv.id`
+
+// selectRowsForDelete queries the records delete rows select; nil rows when
+// no row can match anything.
+func (tx *Tx) selectRowsForDelete(ctx context.Context, tenantID int64, rows []vintry.DeleteRow) (pgx.Rows, error) {
+	var cols [6][]string
+	for _, r := range rows {
+		fields := [6]string{r.Item, r.Location, r.LocationArea, r.Bin, r.Lot, r.DateFilled}
+		// A row naming a value no record can have (not text, not a date)
+		// matches nothing.
+		if slices.ContainsFunc(fields[:], func(s string) bool { return !validText(s) }) || !optionalDate(r.DateFilled) {
+			continue
+		}
+		for i, f := range fields {
+			cols[i] = append(cols[i], f)
+		}
+	}
+	if len(cols[0]) == 0 {
+		return nil, nil
+	}
+	return tx.Query(ctx, deleteRowsSQL, tenantID, cols[0], cols[1], cols[2], cols[3], cols[4], cols[5])
+}
+
+// selectFilterForDelete queries the records a filter selects; nil rows when
+// it can match nothing.
+func (tx *Tx) selectFilterForDelete(ctx context.Context, tenantID int64, f vintry.DeleteFilter) (pgx.Rows, error) {
+	where := []string{"inv.tenant_id = $1"}
+	args := []any{tenantID}
+	for _, c := range []struct {
+		column string
+		values []string
+	}{{"i.name", f.Items}, {"l.name", f.Locations}, {"a.name", f.LocationAreas}, {"b.name", f.Bins}, {"lt.name", f.Lots}} {
+		if len(c.values) == 0 {
+			continue
+		}
+		values := validTexts(c.values)
+		if len(values) == 0 {
+			return nil, nil
+		}
+		args = append(args, values)
+		where = append(where, fmt.Sprintf("%s = ANY($%d)", c.column, len(args)))
+	}
+	for _, c := range []struct{ cmp, value string }{{">=", f.DateFrom}, {"<=", f.DateTo}} {
+		if c.value != "" {
+			args = append(args, c.value)
+			where = append(where, fmt.Sprintf("inv.date_filled %s $%d::date", c.cmp, len(args)))
+		}
+	}
+	return tx.Query(ctx, `SELECT inv.id`+inventoryJoins+` WHERE `+strings.Join(where, " AND ")+` ORDER BY inv.id`, args...)
+}
+
+// optionalDate reports whether d is empty or a date a record can have.
+func optionalDate(d string) bool {
+	_, msg := importer.ParseDate(d)
+	return d == "" || msg == ""
+}
+
+// deleteRecords deletes the records and writes each one's last state to
+// history, in one statement.
+func (tx *Tx) deleteRecords(ctx context.Context, tenantID int64, ids []int64) error {
+	_, err := tx.Exec(ctx, `
+		WITH gone AS (
+			DELETE FROM inventory WHERE tenant_id = $1 AND id = ANY($2)
+			RETURNING id, item_id, bin_id, lot_id, date_filled, quantity, uom_id, created_at, created_job_id
+		)
+		INSERT INTO inventory_changes (tenant_id, record_id, item_id, bin_id, lot_id, date_filled, op,
+			old_quantity, old_uom_id, record_created_at, record_job_id, changed_at)
+		SELECT $1, id, item_id, bin_id, lot_id, date_filled, 'delete', quantity, uom_id, created_at, created_job_id, $3
+		FROM gone ORDER BY id`, tenantID, ids, tx.now)
+	return err
+}
+
+// FindRecordHistory implements vintry.InventoryWriter.
+func (db *DB) FindRecordHistory(ctx context.Context, id int64) ([]vintry.HistoryEvent, error) {
+	var events []vintry.HistoryEvent
+	err := db.view(ctx, func(tx *Tx) error {
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		events, err = tx.recordHistory(ctx, tenantID, id)
+		if err == nil && len(events) == 0 {
+			return vintry.Errorf(vintry.ENOTFOUND, "Inventory record not found.")
+		}
+		return err
+	})
+	return events, err
+}
+
+// FindKeyHistory implements vintry.InventoryWriter.
+func (db *DB) FindKeyHistory(ctx context.Context, key vintry.InventoryKey) ([]vintry.HistoryEvent, error) {
+	var events []vintry.HistoryEvent
+	err := db.view(ctx, func(tx *Tx) error {
+		events = nil
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		fields := []string{key.Item, key.Bin, key.Lot, key.DateFilled}
+		if slices.ContainsFunc(fields, func(s string) bool { return !validText(s) }) || !optionalDate(key.DateFilled) || key.DateFilled == "" {
+			return nil // no record can have that key
+		}
+		rows, err := tx.Query(ctx, `
+			SELECT record_id FROM inventory_changes c
+			JOIN items i ON i.id = c.item_id JOIN bins b ON b.id = c.bin_id JOIN lots lt ON lt.id = c.lot_id
+			WHERE c.tenant_id = $1 AND i.name = $2 AND b.name = $3 AND lt.name = $4 AND c.date_filled = $5::date
+			UNION
+			SELECT inv.id FROM inventory inv
+			JOIN items i ON i.id = inv.item_id JOIN bins b ON b.id = inv.bin_id JOIN lots lt ON lt.id = inv.lot_id
+			WHERE inv.tenant_id = $1 AND i.name = $2 AND b.name = $3 AND lt.name = $4 AND inv.date_filled = $5::date
+			ORDER BY 1`, tenantID, key.Item, key.Bin, key.Lot, key.DateFilled)
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			ev, err := tx.recordHistory(ctx, tenantID, id)
+			if err != nil {
+				return err
+			}
+			events = append(events, ev...)
+		}
+		return nil
+	})
+	return events, err
+}
+
+// historyRow is a stored change with its UOM names.
+type historyRow struct {
+	op                string
+	oldQty, newQty    pgtype.Numeric
+	oldUOM            string
+	newUOM            *string
+	jobID, recordJob  *int64
+	recordCreated, at time.Time
+}
+
+// recordHistory rebuilds a record's events from its change rows and, while
+// it exists, the record itself: created (the state before the first change,
+// or the current state), then each update and the delete.
+func (tx *Tx) recordHistory(ctx context.Context, tenantID, id int64) ([]vintry.HistoryEvent, error) {
+	rows, err := tx.Query(ctx, `
+		SELECT c.op, c.old_quantity, COALESCE(ou.name, ''), c.new_quantity, nu.name, c.job_id, c.record_job_id, c.record_created_at, c.changed_at
+		FROM inventory_changes c LEFT JOIN uoms ou ON ou.id = c.old_uom_id LEFT JOIN uoms nu ON nu.id = c.new_uom_id
+		WHERE c.tenant_id = $1 AND c.record_id = $2 ORDER BY c.id`, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (historyRow, error) {
+		var h historyRow
+		err := row.Scan(&h.op, &h.oldQty, &h.oldUOM, &h.newQty, &h.newUOM, &h.jobID, &h.recordJob, &h.recordCreated, &h.at)
+		return h, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	var current historyRow
+	err = tx.QueryRow(ctx, `SELECT inv.quantity, u.name, inv.created_job_id, inv.created_at
+		FROM inventory inv JOIN uoms u ON u.id = inv.uom_id WHERE inv.tenant_id = $1 AND inv.id = $2`, tenantID, id).
+		Scan(&current.newQty, &current.newUOM, &current.recordJob, &current.recordCreated)
+	exists := err == nil
+	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		return nil, err
+	}
+	if !exists && len(changes) == 0 {
+		return nil, nil
+	}
+	return buildHistory(id, changes, current, exists), nil
+}
+
+func buildHistory(id int64, changes []historyRow, current historyRow, exists bool) []vintry.HistoryEvent {
+	created := vintry.HistoryEvent{Event: "created", RecordID: id}
+	if len(changes) > 0 {
+		first := changes[0]
+		created.At, created.JobID = first.recordCreated.UTC(), value(first.recordJob)
+		created.Quantity, created.UOMName = quantityPtr(first.oldQty), first.oldUOM
+	} else {
+		created.At, created.JobID = current.recordCreated.UTC(), value(current.recordJob)
+		created.Quantity, created.UOMName = quantityPtr(current.newQty), value(current.newUOM)
+	}
+	events := []vintry.HistoryEvent{created}
+	for _, c := range changes {
+		ev := vintry.HistoryEvent{Event: "updated", RecordID: id, At: c.at.UTC(), JobID: value(c.jobID),
+			PreviousQuantity: quantityPtr(c.oldQty), PreviousUOMName: c.oldUOM}
+		if c.op == "delete" {
+			ev.Event = "deleted"
+		} else {
+			ev.Quantity, ev.UOMName = quantityPtr(c.newQty), value(c.newUOM)
+		}
+		events = append(events, ev)
+	}
+	return events
+}
+
+// quantityPtr returns a scanned NUMERIC as a decimal, nil for NULL.
+func quantityPtr(n pgtype.Numeric) *decimal.Decimal {
+	q, ok := decimalOf(n)
+	if !ok {
+		return nil
+	}
+	return &q
+}
+
+// value returns *p, or the zero value for nil.
+func value[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
+}

@@ -1,0 +1,312 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/importer"
+)
+
+// ImportRows implements vintry.ImportService: the idempotency check, the job
+// record, the validation, the inventory writes, the job's files and its final
+// state are one transaction, which holds the tenant's write lock.
+func (db *DB) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vintry.ImportJob, bool, error) {
+	var job *vintry.ImportJob
+	var replayed bool
+	err := db.update(ctx, func(tx *Tx) error {
+		job, replayed = nil, false
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		if err := tx.lockTenant(ctx, lockWrite, tenantID); err != nil {
+			return err
+		}
+		if job, err = tx.replay(ctx, tenantID, req.IdempotencyKey, req.RequestHash); err != nil || job != nil {
+			replayed = job != nil
+			return err
+		}
+		job = &vintry.ImportJob{
+			TenantID: tenantID, UserID: tx.principal.UserID, Source: vintry.SourceAPI,
+			Status: vintry.StatusProcessing, Args: req.Args, CreatedAt: tx.now, StartedAt: &tx.now,
+		}
+		if err := tx.insertImportJob(ctx, job); err != nil {
+			return err
+		}
+		input, err := importer.InputCSV(req.Rows)
+		if err != nil {
+			return err
+		}
+		if err := db.runImport(ctx, tx, job, req.Rows, input); err != nil {
+			return err
+		}
+		return tx.rememberKey(ctx, tenantID, req.IdempotencyKey, req.RequestHash, job.ID)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return job, replayed, nil
+}
+
+// runImport decides rows against the transaction's state, applies the
+// changes (unless the job is a dry run), stores the result files (and input,
+// when not nil) and finishes the job record. The caller holds the tenant's
+// write lock.
+func (db *DB) runImport(ctx context.Context, tx *Tx, job *vintry.ImportJob, rows []vintry.ImportRow, input []byte) error {
+	store := importStore{tx: tx, tenantID: job.TenantID}
+	plan, err := importer.Run(ctx, store, job.Args, rows)
+	if err != nil {
+		return err
+	}
+	if !job.Args.DryRun {
+		if err := store.applyWrites(ctx, job.ID, plan.Writes); err != nil {
+			return err
+		}
+	}
+	if db.FaultApplyDelay > 0 {
+		// Fault injection for crash tests: hold the apply transaction open.
+		select {
+		case <-time.After(db.FaultApplyDelay):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	job.Status, job.Summary, job.Errors = plan.Status, plan.Summary, plan.Errors
+	return tx.finishWithFiles(ctx, job, plan, input)
+}
+
+// finishWithFiles stores a plan's result files (and input, when not nil) and
+// the job's final state, in one round trip.
+func (tx *Tx) finishWithFiles(ctx context.Context, job *vintry.ImportJob, plan *importer.Plan, input []byte) error {
+	files, err := importer.ResultFiles(plan)
+	if err != nil {
+		return err
+	}
+	job.StepsDone, job.CompletedAt = len(vintry.JobSteps), &tx.now
+	batch := &pgx.Batch{}
+	if input != nil {
+		tx.queueFile(batch, job, vintry.FileInput, input)
+	}
+	tx.queueFile(batch, job, vintry.FileStaging, files.Staging)
+	tx.queueFile(batch, job, vintry.FileOutput, files.Output)
+	tx.queueFile(batch, job, vintry.FileErrors, files.Errors)
+	if err := queueFinishImportJob(batch, job); err != nil {
+		return err
+	}
+	return tx.SendBatch(ctx, batch).Close()
+}
+
+// replay returns the job an idempotency key already stands for, nil when the
+// key is new (or empty), or EINVALID when it was used with another request.
+func (tx *Tx) replay(ctx context.Context, tenantID int64, key string, hash []byte) (*vintry.ImportJob, error) {
+	if key == "" {
+		return nil, nil
+	}
+	jobID, err := tx.findIdempotentJob(ctx, tenantID, key, hash)
+	if err != nil || jobID == 0 {
+		return nil, err
+	}
+	return tx.findImportJob(ctx, tenantID, jobID)
+}
+
+// rememberKey records that an idempotency key stands for a job. When a
+// concurrent request (of the other import method, which takes another lock)
+// recorded the key first, the transaction runs again and replays its job.
+func (tx *Tx) rememberKey(ctx context.Context, tenantID int64, key string, hash []byte, jobID int64) error {
+	if key == "" {
+		return nil
+	}
+	tag, err := tx.Exec(ctx, `
+		INSERT INTO idempotency_keys (tenant_id, key, request_hash, job_id, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (tenant_id, key) DO NOTHING`, tenantID, []byte(key), hash, jobID, tx.now)
+	if err == nil && tag.RowsAffected() == 0 {
+		return errRetry
+	}
+	return err
+}
+
+// putFile stores (or replaces) one of a job's files.
+func (tx *Tx) putFile(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, content []byte) error {
+	batch := &pgx.Batch{}
+	tx.queueFile(batch, job, kind, content)
+	return tx.SendBatch(ctx, batch).Close()
+}
+
+func (tx *Tx) queueFile(batch *pgx.Batch, job *vintry.ImportJob, kind vintry.FileKind, content []byte) {
+	batch.Queue(`
+		INSERT INTO job_files (job_id, tenant_id, kind, content, created_at) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (job_id, kind) DO UPDATE SET content = excluded.content, created_at = excluded.created_at`,
+		job.ID, job.TenantID, string(kind), content, tx.now)
+}
+
+// findIdempotentJob returns the job recorded for an idempotency key within
+// the window, 0 if there is none, or EINVALID when the key was used with a
+// different request. An expired key is forgotten.
+func (tx *Tx) findIdempotentJob(ctx context.Context, tenantID int64, key string, want []byte) (int64, error) {
+	var hash []byte
+	var jobID int64
+	var created time.Time
+	err := tx.QueryRow(ctx, `SELECT request_hash, job_id, created_at FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`,
+		tenantID, []byte(key)).Scan(&hash, &jobID, &created)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	} else if err != nil {
+		return 0, err
+	}
+	if tx.now.Sub(created) >= vintry.IdempotencyWindow {
+		_, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = $1 AND key = $2`, tenantID, []byte(key))
+		return 0, err
+	}
+	if !bytes.Equal(hash, want) {
+		return 0, vintry.FieldError("Idempotency-Key", vintry.MsgIdempotencyMismatch)
+	}
+	return jobID, nil
+}
+
+func (tx *Tx) insertImportJob(ctx context.Context, job *vintry.ImportJob) error {
+	args, err := json.Marshal(job.Args)
+	if err != nil {
+		return err
+	}
+	return tx.QueryRow(ctx, `
+		INSERT INTO import_jobs (tenant_id, user_id, source, status, args, file_name, steps_done, created_at, started_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+		job.TenantID, job.UserID, job.Source, string(job.Status), string(args), storableText(job.FileName), job.StepsDone,
+		job.CreatedAt, nullTime(job.StartedAt)).Scan(&job.ID)
+}
+
+// queueFinishImportJob queues the update of a job's status, counts, errors
+// and progress.
+func queueFinishImportJob(batch *pgx.Batch, job *vintry.ImportJob) error {
+	errs, err := json.Marshal(nonNil(job.Errors))
+	if err != nil {
+		return err
+	}
+	logLines, err := json.Marshal(nonNil(job.Log))
+	if err != nil {
+		return err
+	}
+	s := job.Summary
+	batch.Queue(`
+		UPDATE import_jobs SET status = $1, total = $2, created = $3, updated = $4, unchanged = $5, failed = $6,
+		       errors = $7, steps_done = $8, log = $9, started_at = $10, completed_at = $11
+		WHERE id = $12`,
+		string(job.Status), s.Total, s.Created, s.Updated, s.Unchanged, s.Failed,
+		string(errs), job.StepsDone, string(logLines), nullTime(job.StartedAt), nullTime(job.CompletedAt), job.ID)
+	return nil
+}
+
+const importJobSelect = `
+	SELECT id, tenant_id, user_id, source, status, args, total, created, updated, unchanged, failed,
+	       errors, steps_done, log, file_name, created_at, started_at, completed_at
+	FROM import_jobs`
+
+func scanImportJob(row pgx.Row) (*vintry.ImportJob, error) {
+	j := &vintry.ImportJob{}
+	var status, args, errs, logLines string
+	s := &j.Summary
+	err := row.Scan(&j.ID, &j.TenantID, &j.UserID, &j.Source, &status, &args, &s.Total, &s.Created, &s.Updated,
+		&s.Unchanged, &s.Failed, &errs, &j.StepsDone, &logLines, &j.FileName, &j.CreatedAt, &j.StartedAt, &j.CompletedAt)
+	if err != nil {
+		return nil, err
+	}
+	j.Status = vintry.JobStatus(status)
+	j.CreatedAt, j.StartedAt, j.CompletedAt = j.CreatedAt.UTC(), nullTime(j.StartedAt), nullTime(j.CompletedAt)
+	if err := json.Unmarshal([]byte(args), &j.Args); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal([]byte(errs), &j.Errors); err != nil {
+		return nil, err
+	}
+	return j, json.Unmarshal([]byte(logLines), &j.Log)
+}
+
+func (tx *Tx) findImportJob(ctx context.Context, tenantID, id int64) (*vintry.ImportJob, error) {
+	j, err := scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = $1 AND tenant_id = $2`, id, tenantID))
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
+	}
+	return j, err
+}
+
+// FindImportJob implements vintry.ImportService.
+func (db *DB) FindImportJob(ctx context.Context, id int64) (*vintry.ImportJob, error) {
+	var job *vintry.ImportJob
+	err := db.view(ctx, func(tx *Tx) error {
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		job, err = tx.findImportJob(ctx, tenantID, id)
+		return err
+	})
+	return job, err
+}
+
+// FindImportJobs implements vintry.ImportService (newest first).
+func (db *DB) FindImportJobs(ctx context.Context, page vintry.PageRequest) ([]vintry.ImportJob, vintry.Page, error) {
+	var jobs []vintry.ImportJob
+	var p vintry.Page
+	err := db.view(ctx, func(tx *Tx) error {
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		var total int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM import_jobs WHERE tenant_id = $1`, tenantID).Scan(&total); err != nil {
+			return err
+		}
+		before := page.Cursor.AfterID // the cursor holds the last id seen; older jobs have smaller ids
+		if before == 0 {
+			before = 1<<63 - 1
+		}
+		rows, err := tx.Query(ctx, importJobSelect+` WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+			tenantID, before, page.PerPage+1)
+		if err != nil {
+			return err
+		}
+		jobs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (vintry.ImportJob, error) {
+			j, err := scanImportJob(row)
+			if err != nil {
+				return vintry.ImportJob{}, err
+			}
+			return *j, nil
+		})
+		if err != nil {
+			return err
+		}
+		jobs, p = vintry.Paginate(page, total, jobs, func(x *vintry.ImportJob) int64 { return x.ID })
+		return nil
+	})
+	return jobs, p, err
+}
+
+// nonNil returns s, or an empty slice for nil, so JSON columns hold [] not null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// CountImportJobs returns the number of import jobs by status, across all
+// tenants (for metrics).
+func (db *DB) CountImportJobs(ctx context.Context) (map[vintry.JobStatus]int, error) {
+	rows, err := db.pool.Query(ctx, `SELECT status, count(*) FROM import_jobs GROUP BY status`)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	out := map[vintry.JobStatus]int{}
+	var status string
+	var n int
+	_, err = pgx.ForEachRow(rows, []any{&status, &n}, func() error {
+		out[vintry.JobStatus(status)] = n
+		return nil
+	})
+	return out, mapError(err)
+}

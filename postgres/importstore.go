@@ -1,0 +1,165 @@
+package postgres
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/importer"
+)
+
+// importStore is the importer.Store of one transaction. Each load is one
+// query, whatever the number of rows.
+type importStore struct {
+	tx       *Tx
+	tenantID int64
+}
+
+// catalogSQL finds, by folded name, the items, bins, lots and UOMs (by name
+// and by abbreviation) an import names; ordered by id within each kind, so
+// the first entry of a folded name is the one a hint suggests.
+const catalogSQL = `
+	SELECT 'item', id, name, name_fold FROM items WHERE tenant_id = $1 AND name_fold = ANY($2)
+	UNION ALL
+	SELECT 'bin', id, name, name_fold FROM bins WHERE tenant_id = $1 AND name_fold = ANY($3)
+	UNION ALL
+	SELECT 'lot', id, name, name_fold FROM lots WHERE tenant_id = $1 AND name_fold = ANY($4)
+	UNION ALL
+	SELECT 'uom', id, name, name_fold FROM uoms WHERE tenant_id = $1 AND name_fold = ANY($5)
+	UNION ALL
+	SELECT 'uom_abbr', id, abbreviation, abbreviation_fold FROM uoms WHERE tenant_id = $1 AND abbreviation_fold = ANY($5)
+	ORDER BY 1, 2`
+
+// LoadCatalog implements importer.Store. Names are looked up by their folded
+// form, which finds the exact names and the ones that differ only by case.
+func (s importStore) LoadCatalog(ctx context.Context, names importer.Names) (*importer.Catalog, error) {
+	cat := &importer.Catalog{}
+	refs := map[string]*importer.Refs{
+		"item": &cat.Items, "bin": &cat.Bins, "lot": &cat.Lots, "uom": &cat.UOMs, "uom_abbr": &cat.UOMAbbrs,
+	}
+	for _, r := range refs {
+		*r = importer.Refs{Exact: map[string]int64{}, Folded: map[string]string{}}
+	}
+	rows, err := s.tx.Query(ctx, catalogSQL, s.tenantID,
+		foldedNames(names.Items), foldedNames(names.Bins), foldedNames(names.Lots), foldedNames(names.UOMs))
+	if err != nil {
+		return nil, err
+	}
+	var kind, name, fold string
+	var id int64
+	_, err = pgx.ForEachRow(rows, []any{&kind, &id, &name, &fold}, func() error {
+		r := refs[kind]
+		r.Exact[name] = id
+		if _, ok := r.Folded[fold]; !ok {
+			r.Folded[fold] = name
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cat, nil
+}
+
+// foldedNames returns the distinct folded forms of names that can be stored
+// text (others can match nothing).
+func foldedNames(names []string) []string {
+	out := make([]string, 0, len(names))
+	seen := map[string]bool{}
+	for _, n := range names {
+		if f := vintry.FoldName(n); !seen[f] && validText(f) {
+			seen[f] = true
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// LoadRecords implements importer.Store.
+func (s importStore) LoadRecords(ctx context.Context, keys []importer.Key) (map[importer.Key]importer.Record, error) {
+	out := make(map[importer.Key]importer.Record, len(keys))
+	if len(keys) == 0 {
+		return out, nil
+	}
+	items, bins, lots := make([]int64, len(keys)), make([]int64, len(keys)), make([]int64, len(keys))
+	dates := make([]string, len(keys))
+	for i, k := range keys {
+		items[i], bins[i], lots[i], dates[i] = k.ItemID, k.BinID, k.LotID, k.DateFilled
+	}
+	rows, err := s.tx.Query(ctx, `
+		SELECT inv.id, inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled, inv.quantity, inv.uom_id
+		FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[]) AS k (item_id, bin_id, lot_id, date_filled)
+		JOIN inventory inv ON inv.tenant_id = $1 AND inv.item_id = k.item_id AND inv.bin_id = k.bin_id
+		     AND inv.lot_id = k.lot_id AND inv.date_filled = k.date_filled::date`,
+		s.tenantID, items, bins, lots, dates)
+	if err != nil {
+		return nil, err
+	}
+	var k importer.Key
+	var r importer.Record
+	var qty pgtype.Numeric
+	var date time.Time
+	_, err = pgx.ForEachRow(rows, []any{&r.ID, &k.ItemID, &k.BinID, &k.LotID, &date, &qty, &r.UOMID}, func() error {
+		var ok bool
+		if r.Quantity, ok = decimalOf(qty); !ok {
+			return fmt.Errorf("inventory record %d has no quantity", r.ID)
+		}
+		k.DateFilled = dateText(date)
+		out[k] = r
+		return nil
+	})
+	return out, err
+}
+
+// applySQL writes a plan's net changes in one statement: the writes come in
+// as parallel arrays, are upserted by key in plan order, and every update
+// (record_id <> 0) leaves a change row with the state before and after it.
+// A create needs no change row: the record keeps the job that created it.
+const applySQL = `
+	WITH w AS (
+		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[],
+		                     $6::numeric[], $7::bigint[], $8::numeric[], $9::bigint[])
+		    WITH ORDINALITY AS w (record_id, item_id, bin_id, lot_id, date_filled, quantity, uom_id, old_quantity, old_uom_id, ord)
+	), written AS (
+		INSERT INTO inventory AS inv (tenant_id, item_id, bin_id, lot_id, date_filled, quantity, uom_id,
+		                              created_at, updated_at, last_job_id, created_job_id)
+		SELECT $10, item_id, bin_id, lot_id, date_filled::date, quantity, uom_id, $11, $11, $12, $12
+		FROM w ORDER BY ord
+		ON CONFLICT (tenant_id, item_id, bin_id, lot_id, date_filled) DO UPDATE
+		SET quantity = excluded.quantity, uom_id = excluded.uom_id, updated_at = excluded.updated_at,
+		    last_job_id = excluded.last_job_id
+		RETURNING inv.id, inv.created_at, inv.created_job_id
+	)
+	INSERT INTO inventory_changes (tenant_id, record_id, item_id, bin_id, lot_id, date_filled, op,
+		old_quantity, old_uom_id, new_quantity, new_uom_id, job_id, record_created_at, record_job_id, changed_at)
+	SELECT $10, w.record_id, w.item_id, w.bin_id, w.lot_id, w.date_filled::date, 'update',
+	       w.old_quantity, w.old_uom_id, w.quantity, w.uom_id, $12, written.created_at, written.created_job_id, $11
+	FROM w JOIN written ON written.id = w.record_id
+	ORDER BY w.ord`
+
+// applyWrites writes a plan's net changes, stamping them with the job id.
+// The caller holds the tenant's write lock, under which the plan was
+// decided, so an update's record is still the one the plan read.
+func (s importStore) applyWrites(ctx context.Context, jobID int64, writes []importer.Write) error {
+	if len(writes) == 0 {
+		return nil
+	}
+	n := len(writes)
+	recordIDs, items, bins, lots := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
+	dates := make([]string, n)
+	qtys, oldQtys := make([]pgtype.Numeric, n), make([]pgtype.Numeric, n)
+	uoms, oldUOMs := make([]int64, n), make([]*int64, n)
+	for i, w := range writes {
+		recordIDs[i], items[i], bins[i], lots[i], dates[i] = w.RecordID, w.Key.ItemID, w.Key.BinID, w.Key.LotID, w.Key.DateFilled
+		qtys[i], uoms[i] = numeric(w.Quantity), w.UOMID
+		if w.Old != nil {
+			oldQtys[i], oldUOMs[i] = numeric(w.Old.Quantity), &w.Old.UOMID
+		}
+	}
+	_, err := s.tx.Exec(ctx, applySQL, recordIDs, items, bins, lots, dates, qtys, uoms, oldQtys, oldUOMs,
+		s.tenantID, s.tx.now, jobID)
+	return err
+}

@@ -1,0 +1,369 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/vintry/vintry"
+)
+
+// kindSpec says where a master data kind lives and which columns it has
+// beyond id, name, name_fold, description and the timestamps.
+type kindSpec struct {
+	table       string
+	parentTable string // "" when the kind has no parent
+	parentCol   string
+	extra       []string // kind-specific text columns
+}
+
+var kindSpecs = map[vintry.Kind]kindSpec{
+	vintry.KindLocation:     {table: "locations"},
+	vintry.KindLocationArea: {table: "location_areas", parentTable: "locations", parentCol: "location_id"},
+	vintry.KindBin:          {table: "bins", parentTable: "location_areas", parentCol: "area_id", extra: []string{"bin_type", "external_system_id"}},
+	vintry.KindItem:         {table: "items"},
+	vintry.KindLot:          {table: "lots", extra: []string{"lot_status"}},
+	vintry.KindUOM:          {table: "uoms", extra: []string{"abbreviation"}},
+}
+
+// extraField returns the entry field that holds an extra column.
+func extraField(e *vintry.MasterEntry, col string) *string {
+	switch col {
+	case "bin_type":
+		return &e.BinType
+	case "external_system_id":
+		return &e.ExternalSystemID
+	case "lot_status":
+		return &e.LotStatus
+	case "abbreviation":
+		return &e.Abbreviation
+	}
+	panic("unknown master data column " + col)
+}
+
+// selectSQL returns the query for entries of the kind, with the parent's name.
+func (s kindSpec) selectSQL() string {
+	cols := "t.id, t.name, t.description, t.created_at, t.updated_at"
+	for _, c := range s.extra {
+		cols += ", t." + c
+	}
+	if s.parentTable == "" {
+		return "SELECT " + cols + ", '' FROM " + s.table + " t"
+	}
+	return "SELECT " + cols + ", p.name FROM " + s.table + " t JOIN " + s.parentTable + " p ON p.id = t." + s.parentCol
+}
+
+func (s kindSpec) scan(row pgx.Row) (vintry.MasterEntry, error) {
+	var e vintry.MasterEntry
+	dest := []any{&e.ID, &e.Name, &e.Description, &e.CreatedAt, &e.UpdatedAt}
+	for _, c := range s.extra {
+		dest = append(dest, extraField(&e, c))
+	}
+	dest = append(dest, &e.ParentName)
+	if err := row.Scan(dest...); err != nil {
+		return e, err
+	}
+	e.CreatedAt, e.UpdatedAt = e.CreatedAt.UTC(), e.UpdatedAt.UTC()
+	return e, nil
+}
+
+// FindMasterEntries implements vintry.MasterDataService.
+func (db *DB) FindMasterEntries(ctx context.Context, k vintry.Kind, page vintry.PageRequest) ([]vintry.MasterEntry, vintry.Page, error) {
+	spec := kindSpecs[k]
+	var entries []vintry.MasterEntry
+	var p vintry.Page
+	err := db.view(ctx, func(tx *Tx) error {
+		entries = nil
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		var total int
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+spec.table+` WHERE tenant_id = $1`, tenantID).Scan(&total); err != nil {
+			return err
+		}
+		rows, err := tx.Query(ctx, spec.selectSQL()+` WHERE t.tenant_id = $1 AND t.id > $2 ORDER BY t.id LIMIT $3`,
+			tenantID, page.Cursor.AfterID, page.PerPage+1)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := spec.scan(rows)
+			if err != nil {
+				return err
+			}
+			entries = append(entries, e)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		entries, p = vintry.Paginate(page, total, entries, func(x *vintry.MasterEntry) int64 { return x.ID })
+		return nil
+	})
+	return entries, p, err
+}
+
+// upsertBatch collects field errors over a batch of upserts; the batch is
+// all or nothing, so the first error decides the message and the
+// transaction is rolled back if any occurred.
+type upsertBatch struct {
+	tx     *Tx
+	result vintry.UpsertResult
+	fields map[string][]string
+	first  string
+}
+
+func (b *upsertBatch) fail(key, msg string) {
+	if b.fields == nil {
+		b.fields = map[string][]string{}
+	}
+	if b.first == "" {
+		b.first = msg
+	}
+	b.fields[key] = append(b.fields[key], msg)
+}
+
+func (b *upsertBatch) err() error {
+	if b.fields == nil {
+		return nil
+	}
+	return &vintry.Error{Code: vintry.EINVALID, Message: b.first, Fields: b.fields}
+}
+
+// writeBatch starts a batch of master data writes for the principal's
+// tenant, holding the tenant's write lock.
+func (tx *Tx) writeBatch(ctx context.Context) (*upsertBatch, int64, error) {
+	tenantID, err := tx.tenantID()
+	if err != nil {
+		return nil, 0, err
+	}
+	if err := tx.lockTenant(ctx, lockWrite, tenantID); err != nil {
+		return nil, 0, err
+	}
+	return &upsertBatch{tx: tx}, tenantID, nil
+}
+
+// UpsertMasterEntries implements vintry.MasterDataService.
+func (db *DB) UpsertMasterEntries(ctx context.Context, k vintry.Kind, entries []vintry.MasterEntry) (vintry.UpsertResult, error) {
+	var result vintry.UpsertResult
+	err := db.update(ctx, func(tx *Tx) error {
+		b, _, err := tx.writeBatch(ctx)
+		if err != nil {
+			return err
+		}
+		for i := range entries {
+			if err := b.upsert(ctx, k, &entries[i], fmt.Sprintf("%d.", i)); err != nil {
+				return err
+			}
+		}
+		result = b.result
+		return b.err()
+	})
+	return result, err
+}
+
+// ImportLocationFeed implements vintry.MasterDataService.
+func (db *DB) ImportLocationFeed(ctx context.Context, rows []vintry.LocationFeedRow) (vintry.UpsertResult, error) {
+	var result vintry.UpsertResult
+	order := map[vintry.Kind]int{vintry.KindLocation: 0, vintry.KindLocationArea: 1, vintry.KindBin: 2}
+	sorted := append([]vintry.LocationFeedRow(nil), rows...)
+	// Parents first, whatever the file order, so a bin may come before its area.
+	sort.SliceStable(sorted, func(i, j int) bool {
+		return order[vintry.FeedKinds[sorted[i].EntityType]] < order[vintry.FeedKinds[sorted[j].EntityType]]
+	})
+	err := db.update(ctx, func(tx *Tx) error {
+		b, _, err := tx.writeBatch(ctx)
+		if err != nil {
+			return err
+		}
+		for i := range sorted {
+			r := &sorted[i]
+			prefix := fmt.Sprintf("line %d.", r.Line)
+			kind, ok := vintry.FeedKinds[r.EntityType]
+			if !ok {
+				b.fail(prefix+"entity_type", fmt.Sprintf("Line %d: entity_type '%s' must be location, location_area or bin.", r.Line, r.EntityType))
+				continue
+			}
+			if err := b.upsert(ctx, kind, &r.Entry, prefix); err != nil {
+				return err
+			}
+		}
+		result = b.result
+		return b.err()
+	})
+	return result, err
+}
+
+// upsert creates or updates one entry by name. Validation problems are
+// recorded in the batch; only storage failures are returned.
+func (b *upsertBatch) upsert(ctx context.Context, k vintry.Kind, e *vintry.MasterEntry, prefix string) error {
+	e.Normalize()
+	if fields := e.Validate(k, prefix); len(fields) > 0 {
+		for _, key := range sortedFieldKeys(fields) {
+			for _, msg := range fields[key] {
+				b.fail(key, msg)
+			}
+		}
+		return nil
+	}
+	spec := kindSpecs[k]
+	tenantID, err := b.tx.tenantID()
+	if err != nil {
+		return err
+	}
+	var parentID int64
+	if spec.parentTable != "" {
+		if parentID, err = b.findID(ctx, spec.parentTable, tenantID, e.ParentName); err != nil {
+			return err
+		} else if parentID == 0 {
+			b.fail(prefix+"parent_name", fmt.Sprintf("%s with name '%s' does not exist", k.Parent().Noun(), e.ParentName))
+			return nil
+		}
+	}
+	if k == vintry.KindUOM {
+		if ok, err := b.checkAbbreviation(ctx, tenantID, e, prefix); err != nil || !ok {
+			return err
+		}
+	}
+	existing, err := spec.scan(b.tx.QueryRow(ctx, spec.selectSQL()+` WHERE t.tenant_id = $1 AND t.name = $2`, tenantID, e.Name))
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		b.result.Created++
+		return b.insert(ctx, spec, tenantID, parentID, e)
+	case err != nil:
+		return err
+	case existing.SameAs(e):
+		b.result.Unchanged++
+		return nil
+	}
+	b.result.Updated++
+	e.ID = existing.ID
+	return b.updateEntry(ctx, spec, parentID, e)
+}
+
+// checkAbbreviation reports whether e's abbreviation is free (or already e's).
+func (b *upsertBatch) checkAbbreviation(ctx context.Context, tenantID int64, e *vintry.MasterEntry, prefix string) (bool, error) {
+	var other string
+	err := b.tx.QueryRow(ctx, `SELECT name FROM uoms WHERE tenant_id = $1 AND abbreviation = $2 AND name <> $3`,
+		tenantID, e.Abbreviation, e.Name).Scan(&other)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return true, nil
+	} else if err != nil {
+		return false, err
+	}
+	b.fail(prefix+"abbreviation", fmt.Sprintf("The abbreviation '%s' is already used by UOM '%s'.", e.Abbreviation, other))
+	return false, nil
+}
+
+// findID returns the id of the tenant's entry named name in table, 0 when
+// there is none.
+func (b *upsertBatch) findID(ctx context.Context, table string, tenantID int64, name string) (int64, error) {
+	var id int64
+	if !validText(name) {
+		return 0, nil
+	}
+	err := b.tx.QueryRow(ctx, `SELECT id FROM `+table+` WHERE tenant_id = $1 AND name = $2`, tenantID, name).Scan(&id)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return 0, nil
+	}
+	return id, err
+}
+
+func (b *upsertBatch) insert(ctx context.Context, spec kindSpec, tenantID, parentID int64, e *vintry.MasterEntry) error {
+	cols := []string{"tenant_id", "name", "name_fold", "description", "created_at", "updated_at"}
+	args := []any{tenantID, e.Name, vintry.FoldName(e.Name), e.Description, b.tx.now, b.tx.now}
+	cols, args = spec.writeColumns(cols, args, parentID, e)
+	_, err := b.tx.Exec(ctx, `INSERT INTO `+spec.table+` (`+strings.Join(cols, ", ")+`) VALUES (`+placeholders(1, len(cols))+`)`, args...)
+	return err
+}
+
+func (b *upsertBatch) updateEntry(ctx context.Context, spec kindSpec, parentID int64, e *vintry.MasterEntry) error {
+	cols := []string{"description", "updated_at"}
+	args := []any{e.Description, b.tx.now}
+	cols, args = spec.writeColumns(cols, args, parentID, e)
+	set := make([]string, len(cols))
+	for i, c := range cols {
+		set[i] = fmt.Sprintf("%s = $%d", c, i+1)
+	}
+	_, err := b.tx.Exec(ctx, `UPDATE `+spec.table+` SET `+strings.Join(set, ", ")+fmt.Sprintf(` WHERE id = $%d`, len(cols)+1),
+		append(args, e.ID)...)
+	return err
+}
+
+// writeColumns appends the kind's parent and extra columns and their values.
+func (s kindSpec) writeColumns(cols []string, args []any, parentID int64, e *vintry.MasterEntry) ([]string, []any) {
+	if s.parentCol != "" {
+		cols, args = append(cols, s.parentCol), append(args, parentID)
+	}
+	for _, c := range s.extra {
+		cols, args = append(cols, c), append(args, *extraField(e, c))
+	}
+	if s.table == "uoms" {
+		cols, args = append(cols, "abbreviation_fold"), append(args, vintry.FoldName(e.Abbreviation))
+	}
+	return cols, args
+}
+
+// usage says which table refers to entries of a kind, in conflict messages.
+type usage struct {
+	table, column, noun string
+}
+
+var usages = map[vintry.Kind][]usage{
+	vintry.KindLocation:     {{"location_areas", "location_id", "location areas"}},
+	vintry.KindLocationArea: {{"bins", "area_id", "bins"}},
+	vintry.KindBin:          {{"inventory", "bin_id", "inventory records"}},
+	vintry.KindItem:         {{"inventory", "item_id", "inventory records"}},
+	vintry.KindLot:          {{"inventory", "lot_id", "inventory records"}},
+	vintry.KindUOM:          {{"inventory", "uom_id", "inventory records"}},
+}
+
+// DeleteMasterEntry implements vintry.MasterDataService.
+func (db *DB) DeleteMasterEntry(ctx context.Context, k vintry.Kind, name string) error {
+	spec := kindSpecs[k]
+	return db.update(ctx, func(tx *Tx) error {
+		b, tenantID, err := tx.writeBatch(ctx)
+		if err != nil {
+			return err
+		}
+		id, err := b.findID(ctx, spec.table, tenantID, name)
+		if err != nil {
+			return err
+		} else if id == 0 {
+			return vintry.Errorf(vintry.ENOTFOUND, "%s with name '%s' does not exist", k.Noun(), name)
+		}
+		for _, u := range usages[k] {
+			var n int
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+u.table+` WHERE `+u.column+` = $1`, id).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return vintry.Errorf(vintry.ECONFLICT, "%s '%s' is used by %d %s.", k.Noun(), name, n, u.noun)
+			}
+		}
+		_, err = tx.Exec(ctx, `DELETE FROM `+spec.table+` WHERE id = $1`, id)
+		return err
+	})
+}
+
+func sortedFieldKeys(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// placeholders returns "$from, $from+1, ..." for n parameters.
+func placeholders(from, n int) string {
+	marks := make([]string, n)
+	for i := range marks {
+		marks[i] = fmt.Sprintf("$%d", from+i)
+	}
+	return strings.Join(marks, ", ")
+}

@@ -1,0 +1,19 @@
+-- +goose Up
+-- A web UI session is a token of kind 'session': same hashing, revocation
+-- and expiry, stored in the database so any node can serve it.
+ALTER TABLE tokens ADD COLUMN kind text NOT NULL DEFAULT 'api' CHECK (kind IN ('api', 'session'));
+
+-- A CSV uploaded through the UI waits here while its user maps the columns.
+CREATE TABLE upload_drafts (
+    id         bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id  bigint NOT NULL REFERENCES tenants (id),
+    user_id    bigint NOT NULL REFERENCES users (id),
+    file_name  text NOT NULL,
+    content    bytea NOT NULL,
+    created_at timestamptz NOT NULL
+);
+CREATE INDEX upload_drafts_tenant ON upload_drafts (tenant_id, id);
+
+-- +goose Down
+DROP TABLE upload_drafts;
+ALTER TABLE tokens DROP COLUMN kind;
