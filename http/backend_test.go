@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/jobs"
+	"github.com/vintry/vintry/metrics"
 	"github.com/vintry/vintry/postgres"
 	"github.com/vintry/vintry/postgres/pgtest"
 	"github.com/vintry/vintry/sqlite"
@@ -25,6 +26,7 @@ type store interface {
 	vintry.ImportService
 	vintry.JobQueue
 	vintry.DraftService
+	metrics.JobCounter
 	Ping(ctx context.Context) error
 	Close() error
 }

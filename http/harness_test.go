@@ -58,7 +58,8 @@ func newEnv(t *testing.T, opts ...any) *env {
 	db, stop := openBackend(t, dbOpts, jobs.Config{Workers: 2, MaxRecords: cfg.MaxRecords, Logger: logger})
 	s := &vhttp.Server{Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Drafts: db, DB: db,
 		Logger: logger, Config: cfg}
-	srv := httptest.NewServer(s.Handler())
+	// Every request and response of the suite is checked against openapi.yaml.
+	srv := httptest.NewServer(contractHandler(t, s.Handler()))
 	t.Cleanup(func() {
 		srv.Close()
 		stop()

@@ -74,10 +74,15 @@ func decodeBatchDelete(body []byte, maxRecords int) (vintry.DeleteRequest, error
 	var req vintry.DeleteRequest
 	if err := json.Unmarshal(body, &in); err != nil {
 		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
+		switch {
+		case !errors.As(err, &typeErr):
+			return req, malformedJSON(err)
+		case typeErr.Field == "":
+			return req, vintry.FieldError("body", "The request body must be a JSON object.")
+		default:
+			// The decoder names the field but not an array index (rows.item, not rows.0.item).
 			return req, vintry.FieldError(typeErr.Field, fmt.Sprintf("The %s field has the wrong type.", typeErr.Field))
 		}
-		return req, malformedJSON(err)
 	}
 	req.DryRun = in.DryRun
 	v := &validation{}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/vintry/vintry"
@@ -65,6 +66,7 @@ func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
+	mux.HandleFunc("GET /openapi.yaml", s.handleOpenAPI)
 	if s.Metrics != nil {
 		mux.Handle("GET /metrics", s.Metrics.Handler())
 	}
@@ -97,6 +99,15 @@ func (s *Server) routes() *http.ServeMux {
 // exists for other methods — with a JSON error instead of ServeMux's text.
 func (s *Server) handleNoRoute(mux *http.ServeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if slug, ok := tenantRoot(r); ok {
+			// "/{tenant}/" opens the UI. It is not a route: as one, it would
+			// make ServeMux redirect every "/anything" to "/anything/".
+			r.SetPathValue("tenant", slug)
+			s.page(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, "/"+slug+jobsPath, http.StatusSeeOther)
+			}).ServeHTTP(w, r)
+			return
+		}
 		code, msg := vintry.ENOTFOUND, "Not found."
 		probe := r.Clone(r.Context())
 		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
@@ -112,6 +123,16 @@ func (s *Server) handleNoRoute(mux *http.ServeMux) http.HandlerFunc {
 		}
 		writeJSON(w, http.StatusMethodNotAllowed, errorBody{Message: msg})
 	}
+}
+
+// tenantRoot reports whether r is a GET of "/{slug}/".
+func tenantRoot(r *http.Request) (string, bool) {
+	slug, ok := strings.CutPrefix(r.URL.Path, "/")
+	slug, ok2 := strings.CutSuffix(slug, "/")
+	if r.Method != http.MethodGet || !ok || !ok2 || vintry.ValidateSlug(slug) != nil {
+		return "", false
+	}
+	return slug, true
 }
 
 func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {

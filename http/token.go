@@ -57,6 +57,9 @@ func readCredentials(w http.ResponseWriter, r *http.Request) (credentials, error
 	case "application/json":
 		var raw map[string]any
 		if err := json.Unmarshal(body, &raw); err != nil {
+			if json.Valid(body) {
+				return c, vintry.FieldError("body", "The request body must be a JSON object with email and password.")
+			}
 			return c, malformedJSON(err)
 		}
 		fromBody.Email, _ = raw["email"].(string)

@@ -56,9 +56,6 @@ func (s *Server) uiRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{tenant}/login", s.handleLoginPage)
 	mux.Handle("POST /{tenant}/login", csrf.Handler(http.HandlerFunc(s.handleLogin)))
 	mux.Handle("POST /{tenant}/logout", csrf.Handler(http.HandlerFunc(s.handleLogout)))
-	mux.Handle("GET /{tenant}/{$}", s.page(func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, "/"+r.PathValue("tenant")+jobsPath, http.StatusSeeOther)
-	}))
 	mux.Handle("GET /{tenant}"+jobsPath, s.page(s.handleJobsPage))
 	mux.Handle("GET /{tenant}"+jobsPath+"/logs/{id}", s.page(s.handleJobPage))
 	mux.Handle("GET /{tenant}/inventory", s.page(s.handleInventoryPage))

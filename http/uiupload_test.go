@@ -1,8 +1,6 @@
 package http_test
 
 import (
-	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -65,16 +63,7 @@ func wantJobPage(t *testing.T, res *response) int64 {
 // database: no page or endpoint lists them.
 func (e *env) draftCount(t *testing.T) int {
 	t.Helper()
-	db, err := sql.Open("sqlite", "file:"+e.DB.Path+"?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var n int
-	if err := db.QueryRowContext(context.Background(), `SELECT count(*) FROM upload_drafts`).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return e.DB.countRows(t, "upload_drafts")
 }
 
 var (

@@ -100,6 +100,9 @@ func (tx *Tx) selectForDelete(ctx context.Context, tenantID int64, req vintry.De
 	seen := map[int64]bool{}
 	var ids []int64
 	for _, c := range groups {
+		if len(c.where) == 0 {
+			continue // a row that names nothing selects nothing
+		}
 		rows, err := tx.QueryContext(ctx, `SELECT inv.id`+inventoryJoins+` WHERE inv.tenant_id = ? AND `+c.sql(),
 			append([]any{tenantID}, c.args...)...)
 		if err != nil {
