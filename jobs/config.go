@@ -1,7 +1,9 @@
 package jobs
 
 import (
+	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -18,6 +20,17 @@ type Config struct {
 	// worker, taking its first worker for dead (0: DefaultRescueAfter). An
 	// attempt is cancelled shortly before that (see ImportWorker.JobTimeout).
 	RescueAfter time.Duration
+	// Node names this process in job logs (default: host name and pid).
+	Node string
+}
+
+// node returns the configured node name or host/pid.
+func (c Config) node() string {
+	if c.Node != "" {
+		return c.Node
+	}
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d", host, os.Getpid())
 }
 
 // rescueAfter returns the configured rescue delay or the default.

@@ -42,6 +42,9 @@ type ImportWorker[TTx any] struct {
 	river.WorkerDefaults[ImportArgs]
 	Store      Store[TTx]
 	MaxRecords int
+	// Node names this process in the job log ("Run by node …"), so operators
+	// see which node ran each import.
+	Node string
 	// Complete marks the queue job completed inside tx (river.JobCompleteTx
 	// for the engine's driver).
 	Complete func(ctx context.Context, tx TTx, job *river.Job[ImportArgs]) error
@@ -112,16 +115,18 @@ func (w *ImportWorker[TTx]) work(ctx context.Context, job *river.Job[ImportArgs]
 	if q.Wait {
 		return river.JobSnooze(waitForEarlierJob)
 	}
+	ran := fmt.Sprintf("Run by node %s (attempt %d).", w.Node, job.Attempt)
 	upload, err := readUpload(q, w.MaxRecords)
 	if err != nil {
 		var e *vintry.Error
 		if !errors.As(err, &e) {
 			return err
 		}
-		failed, err := w.Store.FailImportJob(ctx, q.Job.ID, e.Message, nil, complete)
+		failed, err := w.Store.FailImportJob(ctx, q.Job.ID, e.Message, []string{ran}, complete)
 		w.finished(failed, err)
 		return err
 	}
+	upload.Log = append([]string{ran}, upload.Log...)
 	for step := 2; step <= 3; step++ { // header and mapping read; rows staged
 		if err := w.Store.SetImportProgress(ctx, q.Job.ID, step, upload.Log); err != nil {
 			return err

@@ -18,6 +18,7 @@ type crashClient struct {
 	t     *testing.T
 	url   string
 	token string
+	slug  string // tenant; "" is the demo
 }
 
 func newCrashClient(t *testing.T, s *server) *crashClient {
@@ -74,7 +75,7 @@ func (c *crashClient) upload(name, csv string) int64 {
 			JobLogID int64 `json:"job_log_id"`
 		} `json:"content"`
 	}
-	c.call("POST", "/demo/api/v1/inventory/import/process", w.FormDataContentType(), buf.Bytes(), http.StatusAccepted, &out)
+	c.call("POST", "/"+c.tenant()+"/api/v1/inventory/import/process", w.FormDataContentType(), buf.Bytes(), http.StatusAccepted, &out)
 	return out.Content.JobLogID
 }
 
@@ -91,7 +92,7 @@ func (c *crashClient) job(id int64) crashJob {
 	var out struct {
 		Content crashJob `json:"content"`
 	}
-	c.call("GET", fmt.Sprintf("/demo/api/v1/imports/status/%d", id), "", nil, http.StatusOK, &out)
+	c.call("GET", fmt.Sprintf("/%s/api/v1/imports/status/%d", c.tenant(), id), "", nil, http.StatusOK, &out)
 	return out.Content
 }
 
@@ -125,7 +126,7 @@ func (c *crashClient) quantities() map[string]string {
 	out := map[string]string{}
 	index := ""
 	for {
-		path := "/demo/api/v1/inventory?per_page=500"
+		path := "/" + c.tenant() + "/api/v1/inventory?per_page=500"
 		if index != "" {
 			path += "&current_index=" + index
 		}
