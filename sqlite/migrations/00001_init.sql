@@ -136,7 +136,9 @@ CREATE TABLE import_jobs (
 CREATE INDEX import_jobs_tenant ON import_jobs (tenant_id, id);
 
 CREATE TABLE inventory (
-    id          INTEGER PRIMARY KEY,
+    -- AUTOINCREMENT: a record's id is never reused after a delete, so its
+    -- history (kept by id) never mixes with a later record's.
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id   INTEGER NOT NULL REFERENCES tenants (id),
     item_id     INTEGER NOT NULL REFERENCES items (id),
     bin_id      INTEGER NOT NULL REFERENCES bins (id),

@@ -5,7 +5,7 @@ ALTER TABLE tokens ADD COLUMN kind TEXT NOT NULL DEFAULT 'api' CHECK (kind IN ('
 
 -- A CSV uploaded through the UI waits here while its user maps the columns.
 CREATE TABLE upload_drafts (
-    id         INTEGER PRIMARY KEY,
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
     tenant_id  INTEGER NOT NULL REFERENCES tenants (id),
     user_id    INTEGER NOT NULL REFERENCES users (id),
     file_name  TEXT NOT NULL,
