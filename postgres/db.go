@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"hash/fnv"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -44,10 +43,7 @@ type DB struct {
 	// before it commits. Zero in production; crash tests set it.
 	FaultApplyDelay time.Duration
 
-	hashing   chan struct{} // bounds concurrent password hashing
-	dummyOnce sync.Once
-	dummy     string // hash checked for unknown emails, for equal timing
-	dummyErr  error
+	passwords *vintry.Passwords // bounds concurrent password hashing
 }
 
 // Open connects to the database at url (a postgres:// URL or key=value
@@ -80,7 +76,7 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 		pool:           pool,
 		Now:            time.Now,
 		PasswordParams: vintry.DefaultPasswordParams,
-		hashing:        make(chan struct{}, max(1, runtime.NumCPU())),
+		passwords:      vintry.NewPasswords(runtime.NumCPU()),
 	}
 	var schema *string
 	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/importer"
+	"github.com/vintry/vintry/store"
 )
 
 const inventoryJoins = `
@@ -208,7 +209,8 @@ func (db *DB) FindKeyHistory(ctx context.Context, key vintry.InventoryKey) ([]vi
 	return events, err
 }
 
-// historyRow is a stored change with its UOM names.
+// historyRow is a stored change with its UOM names, or a record's current
+// state, as PostgreSQL returns them.
 type historyRow struct {
 	op                string
 	oldQty, newQty    pgtype.Numeric
@@ -229,10 +231,10 @@ func (tx *Tx) recordHistory(ctx context.Context, tenantID, id int64) ([]vintry.H
 	if err != nil {
 		return nil, err
 	}
-	changes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (historyRow, error) {
+	changes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.HistoryChange, error) {
 		var h historyRow
 		err := row.Scan(&h.op, &h.oldQty, &h.oldUOM, &h.newQty, &h.newUOM, &h.jobID, &h.recordJob, &h.recordCreated, &h.at)
-		return h, err
+		return h.change(), err
 	})
 	if err != nil {
 		return nil, err
@@ -248,31 +250,20 @@ func (tx *Tx) recordHistory(ctx context.Context, tenantID, id int64) ([]vintry.H
 	if !exists && len(changes) == 0 {
 		return nil, nil
 	}
-	return buildHistory(id, changes, current, exists), nil
+	return store.BuildHistory(id, changes, current.record()), nil
 }
 
-func buildHistory(id int64, changes []historyRow, current historyRow, exists bool) []vintry.HistoryEvent {
-	created := vintry.HistoryEvent{Event: "created", RecordID: id}
-	if len(changes) > 0 {
-		first := changes[0]
-		created.At, created.JobID = first.recordCreated.UTC(), value(first.recordJob)
-		created.Quantity, created.UOMName = quantityPtr(first.oldQty), first.oldUOM
-	} else {
-		created.At, created.JobID = current.recordCreated.UTC(), value(current.recordJob)
-		created.Quantity, created.UOMName = quantityPtr(current.newQty), value(current.newUOM)
-	}
-	events := []vintry.HistoryEvent{created}
-	for _, c := range changes {
-		ev := vintry.HistoryEvent{Event: "updated", RecordID: id, At: c.at.UTC(), JobID: value(c.jobID),
-			PreviousQuantity: quantityPtr(c.oldQty), PreviousUOMName: c.oldUOM}
-		if c.op == "delete" {
-			ev.Event = "deleted"
-		} else {
-			ev.Quantity, ev.UOMName = quantityPtr(c.newQty), value(c.newUOM)
-		}
-		events = append(events, ev)
-	}
-	return events
+// change returns the row as a stored change.
+func (h historyRow) change() store.HistoryChange {
+	return store.HistoryChange{Op: h.op, OldQuantity: quantityPtr(h.oldQty), OldUOM: h.oldUOM,
+		NewQuantity: quantityPtr(h.newQty), NewUOM: value(h.newUOM), JobID: value(h.jobID),
+		RecordJobID: value(h.recordJob), RecordCreatedAt: h.recordCreated.UTC(), At: h.at.UTC()}
+}
+
+// record returns the row as a record's current state.
+func (h historyRow) record() store.HistoryRecord {
+	return store.HistoryRecord{Quantity: quantityPtr(h.newQty), UOM: value(h.newUOM),
+		JobID: value(h.recordJob), CreatedAt: h.recordCreated.UTC()}
 }
 
 // quantityPtr returns a scanned NUMERIC as a decimal, nil for NULL.

@@ -4,11 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/store"
 )
 
 // kindSpec says where a master data kind lives and which columns it has
@@ -113,25 +113,7 @@ func (db *DB) FindMasterEntries(ctx context.Context, k vintry.Kind, page vintry.
 type upsertBatch struct {
 	tx     *Tx
 	result vintry.UpsertResult
-	fields map[string][]string
-	first  string
-}
-
-func (b *upsertBatch) fail(key, msg string) {
-	if b.fields == nil {
-		b.fields = map[string][]string{}
-	}
-	if b.first == "" {
-		b.first = msg
-	}
-	b.fields[key] = append(b.fields[key], msg)
-}
-
-func (b *upsertBatch) err() error {
-	if b.fields == nil {
-		return nil
-	}
-	return &vintry.Error{Code: vintry.EINVALID, Message: b.first, Fields: b.fields}
+	errs   store.FieldErrors
 }
 
 // writeBatch starts a batch of master data writes for the principal's
@@ -161,7 +143,7 @@ func (db *DB) UpsertMasterEntries(ctx context.Context, k vintry.Kind, entries []
 			}
 		}
 		result = b.result
-		return b.err()
+		return b.errs.Err()
 	})
 	return result, err
 }
@@ -169,12 +151,7 @@ func (db *DB) UpsertMasterEntries(ctx context.Context, k vintry.Kind, entries []
 // ImportLocationFeed implements vintry.MasterDataService.
 func (db *DB) ImportLocationFeed(ctx context.Context, rows []vintry.LocationFeedRow) (vintry.UpsertResult, error) {
 	var result vintry.UpsertResult
-	order := map[vintry.Kind]int{vintry.KindLocation: 0, vintry.KindLocationArea: 1, vintry.KindBin: 2}
-	sorted := append([]vintry.LocationFeedRow(nil), rows...)
-	// Parents first, whatever the file order, so a bin may come before its area.
-	sort.SliceStable(sorted, func(i, j int) bool {
-		return order[vintry.FeedKinds[sorted[i].EntityType]] < order[vintry.FeedKinds[sorted[j].EntityType]]
-	})
+	sorted := store.FeedParentsFirst(rows)
 	err := db.update(ctx, func(tx *Tx) error {
 		b, _, err := tx.writeBatch(ctx)
 		if err != nil {
@@ -182,10 +159,8 @@ func (db *DB) ImportLocationFeed(ctx context.Context, rows []vintry.LocationFeed
 		}
 		for i := range sorted {
 			r := &sorted[i]
-			prefix := fmt.Sprintf("line %d.", r.Line)
-			kind, ok := vintry.FeedKinds[r.EntityType]
+			kind, prefix, ok := store.FeedRowKind(r, &b.errs)
 			if !ok {
-				b.fail(prefix+"entity_type", fmt.Sprintf("Line %d: entity_type '%s' must be location, location_area or bin.", r.Line, r.EntityType))
 				continue
 			}
 			if err := b.upsert(ctx, kind, &r.Entry, prefix); err != nil {
@@ -193,7 +168,7 @@ func (db *DB) ImportLocationFeed(ctx context.Context, rows []vintry.LocationFeed
 			}
 		}
 		result = b.result
-		return b.err()
+		return b.errs.Err()
 	})
 	return result, err
 }
@@ -203,11 +178,7 @@ func (db *DB) ImportLocationFeed(ctx context.Context, rows []vintry.LocationFeed
 func (b *upsertBatch) upsert(ctx context.Context, k vintry.Kind, e *vintry.MasterEntry, prefix string) error {
 	e.Normalize()
 	if fields := e.Validate(k, prefix); len(fields) > 0 {
-		for _, key := range sortedFieldKeys(fields) {
-			for _, msg := range fields[key] {
-				b.fail(key, msg)
-			}
-		}
+		b.errs.AddAll(fields)
 		return nil
 	}
 	spec := kindSpecs[k]
@@ -220,7 +191,7 @@ func (b *upsertBatch) upsert(ctx context.Context, k vintry.Kind, e *vintry.Maste
 		if parentID, err = b.findID(ctx, spec.parentTable, tenantID, e.ParentName); err != nil {
 			return err
 		} else if parentID == 0 {
-			b.fail(prefix+"parent_name", fmt.Sprintf("%s with name '%s' does not exist", k.Parent().Noun(), e.ParentName))
+			b.errs.Add(prefix+"parent_name", fmt.Sprintf("%s with name '%s' does not exist", k.Parent().Noun(), e.ParentName))
 			return nil
 		}
 	}
@@ -255,7 +226,7 @@ func (b *upsertBatch) checkAbbreviation(ctx context.Context, tenantID int64, e *
 	} else if err != nil {
 		return false, err
 	}
-	b.fail(prefix+"abbreviation", fmt.Sprintf("The abbreviation '%s' is already used by UOM '%s'.", e.Abbreviation, other))
+	b.errs.Add(prefix+"abbreviation", fmt.Sprintf("The abbreviation '%s' is already used by UOM '%s'.", e.Abbreviation, other))
 	return false, nil
 }
 
@@ -348,15 +319,6 @@ func (db *DB) DeleteMasterEntry(ctx context.Context, k vintry.Kind, name string)
 		_, err = tx.Exec(ctx, `DELETE FROM `+spec.table+` WHERE id = $1`, id)
 		return err
 	})
-}
-
-func sortedFieldKeys(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // placeholders returns "$from, $from+1, ..." for n parameters.

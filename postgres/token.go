@@ -32,17 +32,8 @@ func (db *DB) signIn(ctx context.Context, tenantSlug, email, password, kind stri
 	if err != nil {
 		return "", err
 	}
-	hash := owner.hash
-	if owner.userID == 0 {
-		// Unknown tenant or email: check against a real hash anyway, so the
-		// answer takes as long as for a wrong password.
-		hash, err = db.dummyHash()
-		if err != nil {
-			return "", err
-		}
-	}
-	if !db.verifyPassword(password, hash) || owner.userID == 0 {
-		return "", vintry.Errorf(vintry.EUNAUTHORIZED, vintry.MsgInvalidCredentials)
+	if err := db.passwords.CheckSignIn(password, owner.hash, owner.userID != 0, db.PasswordParams); err != nil {
+		return "", err
 	}
 	return db.insertToken(ctx, owner, kind, ttl)
 }
@@ -73,14 +64,6 @@ func (db *DB) findTokenOwner(ctx context.Context, tenantSlug, email string) (tok
 		return tokenOwner{}, nil
 	}
 	return o, mapError(err)
-}
-
-// dummyHash returns a hash that matches no password, made once.
-func (db *DB) dummyHash() (string, error) {
-	db.dummyOnce.Do(func() {
-		db.dummy, db.dummyErr = db.hashPassword("not a password of anyone")
-	})
-	return db.dummy, db.dummyErr
 }
 
 func (db *DB) insertToken(ctx context.Context, o tokenOwner, kind string, ttl time.Duration) (string, error) {

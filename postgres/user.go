@@ -15,7 +15,7 @@ func (db *DB) CreateUser(ctx context.Context, tenantSlug, email, password string
 	if err != nil {
 		return nil, err
 	}
-	hash, err := db.hashPassword(password)
+	hash, err := db.passwords.Hash(password, db.PasswordParams)
 	if err != nil {
 		return nil, err
 	}
@@ -34,18 +34,4 @@ func (db *DB) CreateUser(ctx context.Context, tenantSlug, email, password string
 		return nil, err
 	}
 	return u, nil
-}
-
-// hashPassword hashes with argon2id, at most NumCPU at a time: each hash
-// takes 64 MiB, so unbounded concurrent sign-ins could exhaust memory.
-func (db *DB) hashPassword(password string) (string, error) {
-	db.hashing <- struct{}{}
-	defer func() { <-db.hashing }()
-	return vintry.HashPassword(password, db.PasswordParams)
-}
-
-func (db *DB) verifyPassword(password, hash string) bool {
-	db.hashing <- struct{}{}
-	defer func() { <-db.hashing }()
-	return vintry.VerifyPassword(password, hash)
 }

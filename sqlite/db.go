@@ -15,7 +15,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -50,10 +49,7 @@ type DB struct {
 	// before it commits. Zero in production; crash tests set it.
 	FaultApplyDelay time.Duration
 
-	hashing   chan struct{} // bounds concurrent password hashing
-	dummyOnce sync.Once
-	dummy     string // hash checked for unknown emails, for equal timing
-	dummyErr  error
+	passwords *vintry.Passwords // bounds concurrent password hashing
 }
 
 // Open opens (creating if needed) the database file vintry.db in dir and
@@ -67,7 +63,7 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 		Path:           path,
 		Now:            time.Now,
 		PasswordParams: vintry.DefaultPasswordParams,
-		hashing:        make(chan struct{}, max(1, runtime.NumCPU())),
+		passwords:      vintry.NewPasswords(runtime.NumCPU()),
 	}
 	var err error
 	if db.write, err = sql.Open("sqlite", dsn(path, true)); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/store"
 )
 
 const inventoryJoins = `
@@ -242,7 +243,8 @@ func (db *DB) FindKeyHistory(ctx context.Context, key vintry.InventoryKey) ([]vi
 	return events, err
 }
 
-// historyRow is a stored change with its UOM names.
+// historyRow is a stored change with its UOM names, or a record's current
+// state, as SQLite returns them.
 type historyRow struct {
 	op                string
 	oldQty, oldUOM    string
@@ -262,14 +264,14 @@ func (tx *Tx) recordHistory(ctx context.Context, tenantID, id int64) ([]vintry.H
 	if err != nil {
 		return nil, err
 	}
-	var changes []historyRow
+	var changes []store.HistoryChange
 	for rows.Next() {
 		var h historyRow
 		if err := rows.Scan(&h.op, &h.oldQty, &h.oldUOM, &h.newQty, &h.newUOM, &h.jobID, &h.recordJob, &h.recordCreated, &h.at); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		changes = append(changes, h)
+		changes = append(changes, h.change())
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -286,33 +288,23 @@ func (tx *Tx) recordHistory(ctx context.Context, tenantID, id int64) ([]vintry.H
 	if !exists && len(changes) == 0 {
 		return nil, nil
 	}
-	return buildHistory(id, changes, current, exists), nil
+	return store.BuildHistory(id, changes, current.record()), nil
 }
 
-func buildHistory(id int64, changes []historyRow, current historyRow, exists bool) []vintry.HistoryEvent {
-	created := vintry.HistoryEvent{Event: "created", RecordID: id}
-	if len(changes) > 0 {
-		first := changes[0]
-		created.At, created.JobID = parseTime(first.recordCreated), first.recordJob.Int64
-		created.Quantity, created.UOMName = quantityPtr(first.oldQty), first.oldUOM
-	} else {
-		created.At, created.JobID = parseTime(current.recordCreated), current.recordJob.Int64
-		created.Quantity, created.UOMName = quantityPtr(current.newQty.String), current.newUOM.String
-	}
-	events := []vintry.HistoryEvent{created}
-	for _, c := range changes {
-		ev := vintry.HistoryEvent{Event: "updated", RecordID: id, At: parseTime(c.at), JobID: c.jobID.Int64,
-			PreviousQuantity: quantityPtr(c.oldQty), PreviousUOMName: c.oldUOM}
-		if c.op == "delete" {
-			ev.Event = "deleted"
-		} else {
-			ev.Quantity, ev.UOMName = quantityPtr(c.newQty.String), c.newUOM.String
-		}
-		events = append(events, ev)
-	}
-	return events
+// change returns the row as a stored change.
+func (h historyRow) change() store.HistoryChange {
+	return store.HistoryChange{Op: h.op, OldQuantity: quantityPtr(h.oldQty), OldUOM: h.oldUOM,
+		NewQuantity: quantityPtr(h.newQty.String), NewUOM: h.newUOM.String, JobID: h.jobID.Int64,
+		RecordJobID: h.recordJob.Int64, RecordCreatedAt: parseTime(h.recordCreated), At: parseTime(h.at)}
 }
 
+// record returns the row as a record's current state.
+func (h historyRow) record() store.HistoryRecord {
+	return store.HistoryRecord{Quantity: quantityPtr(h.newQty.String), UOM: h.newUOM.String,
+		JobID: h.recordJob.Int64, CreatedAt: parseTime(h.recordCreated)}
+}
+
+// quantityPtr returns a stored quantity as a decimal, nil for NULL.
 func quantityPtr(s string) *decimal.Decimal {
 	q, err := decimal.NewFromString(s)
 	if err != nil {

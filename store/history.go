@@ -1,0 +1,58 @@
+package store
+
+import (
+	"time"
+
+	"github.com/shopspring/decimal"
+	"github.com/vintry/vintry"
+)
+
+// HistoryChange is one stored change of an inventory record (an update or a
+// delete), with its UOM names, as an engine reads it.
+type HistoryChange struct {
+	Op              string           // "update" or "delete"
+	OldQuantity     *decimal.Decimal // the state before the change
+	OldUOM          string
+	NewQuantity     *decimal.Decimal // the state after an update; nil for a delete
+	NewUOM          string
+	JobID           int64 // the job that made the change; 0 for a batch delete
+	RecordJobID     int64 // the job that created the record
+	RecordCreatedAt time.Time
+	At              time.Time
+}
+
+// HistoryRecord is the current state of a record that still exists.
+type HistoryRecord struct {
+	Quantity  *decimal.Decimal
+	UOM       string
+	JobID     int64 // the job that created the record
+	CreatedAt time.Time
+}
+
+// BuildHistory rebuilds the events of record id from its changes, oldest
+// first, and its current state (read only when there are no changes):
+// created (the state before the first change, or the current state), then
+// each update and the delete.
+func BuildHistory(id int64, changes []HistoryChange, current HistoryRecord) []vintry.HistoryEvent {
+	created := vintry.HistoryEvent{Event: "created", RecordID: id}
+	if len(changes) > 0 {
+		first := changes[0]
+		created.At, created.JobID = first.RecordCreatedAt, first.RecordJobID
+		created.Quantity, created.UOMName = first.OldQuantity, first.OldUOM
+	} else {
+		created.At, created.JobID = current.CreatedAt, current.JobID
+		created.Quantity, created.UOMName = current.Quantity, current.UOM
+	}
+	events := []vintry.HistoryEvent{created}
+	for _, c := range changes {
+		ev := vintry.HistoryEvent{Event: "updated", RecordID: id, At: c.At, JobID: c.JobID,
+			PreviousQuantity: c.OldQuantity, PreviousUOMName: c.OldUOM}
+		if c.Op == "delete" {
+			ev.Event = "deleted"
+		} else {
+			ev.Quantity, ev.UOMName = c.NewQuantity, c.NewUOM
+		}
+		events = append(events, ev)
+	}
+	return events
+}
