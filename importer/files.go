@@ -20,12 +20,15 @@ var numberPattern = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-
 // value starting with =, +, -, @, tab or carriage return that is not a
 // number gets a leading apostrophe.
 func SafeCell(s string) string {
-	if s == "" || numberPattern.MatchString(s) {
+	if s == "" {
 		return s
 	}
 	switch s[0] {
 	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
+		// Only these cells can be formulas; the number check is the costly part.
+		if !numberPattern.MatchString(s) {
+			return "'" + s
+		}
 	}
 	return s
 }

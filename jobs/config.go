@@ -47,8 +47,8 @@ func (c Config) riverConfig(workers *river.Workers) *river.Config {
 	rc := &river.Config{
 		Logger:               c.Logger,
 		Workers:              workers,
-		FetchCooldown:        5 * time.Millisecond, // short jobs: pick up new work at once
-		FetchPollInterval:    200 * time.Millisecond,
+		FetchCooldown:        5 * time.Millisecond,  // short jobs: pick up new work at once
+		FetchPollInterval:    50 * time.Millisecond, // InsertTx does not wake the fetcher: poll often
 		JobTimeout:           jobTimeout(c.rescueAfter()),
 		RescueStuckJobsAfter: c.rescueAfter(),
 		MaxAttempts:          10,
