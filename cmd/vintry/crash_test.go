@@ -84,7 +84,9 @@ type crashJob struct {
 	Progress struct {
 		CurrentStep *string `json:"current_step"`
 	} `json:"progress"`
-	Summary map[string]int `json:"summary"`
+	Summary map[string]int      `json:"summary"`
+	Log     []string            `json:"log"`
+	Files   map[string][]string `json:"files"`
 }
 
 func (c *crashClient) job(id int64) crashJob {
@@ -96,10 +98,11 @@ func (c *crashClient) job(id int64) crashJob {
 	return out.Content
 }
 
-// waitJob polls a job until cond holds, failing after a deadline.
+// waitJob polls a job until cond holds, failing after a deadline long
+// enough for River's rescuer, which runs on the leader every 30 s.
 func (c *crashClient) waitJob(id int64, what string, cond func(crashJob) bool) crashJob {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	tick := time.NewTicker(20 * time.Millisecond)
 	defer tick.Stop()

@@ -1,14 +1,12 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"os"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 )
 
 // ranBy returns the node named in a job's "Run by node …" log line of its
@@ -24,46 +22,6 @@ func ranBy(log []string) string {
 }
 
 var runByLine = regexp.MustCompile(`^Run by node (\S+) \(attempt \d+\)\.$`)
-
-type nodeJob struct {
-	Status   string         `json:"status"`
-	Summary  map[string]int `json:"summary"`
-	Log      []string       `json:"log"`
-	Progress struct {
-		CurrentStep *string `json:"current_step"`
-	} `json:"progress"`
-	Files map[string][]string `json:"files"`
-}
-
-func (c *crashClient) nodeJob(id int64) nodeJob {
-	c.t.Helper()
-	var out struct {
-		Content nodeJob `json:"content"`
-	}
-	c.call("GET", fmt.Sprintf("/%s/api/v1/imports/status/%d", c.tenant(), id), "", nil, http.StatusOK, &out)
-	return out.Content
-}
-
-// waitNodeJob polls a job until cond holds; River's rescuer runs on the
-// leader every 30 s, so this waits up to three minutes.
-func (c *crashClient) waitNodeJob(id int64, what string, cond func(nodeJob) bool) nodeJob {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	tick := time.NewTicker(20 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		j := c.nodeJob(id)
-		if cond(j) {
-			return j
-		}
-		select {
-		case <-ctx.Done():
-			c.t.Fatalf("job %d never became %s; last: %+v", id, what, j)
-		case <-tick.C:
-		}
-	}
-}
 
 func (c *crashClient) tenant() string {
 	if c.slug != "" {
@@ -127,7 +85,7 @@ func TestPostgresTwoNodes(t *testing.T) {
 		c  *crashClient
 		id int64
 	}{{demoB, demoJob}, {betaB, betaJob}} {
-		got := j.c.waitNodeJob(j.id, "finished", func(n nodeJob) bool { return terminal(crashJob{Status: n.Status}) })
+		got := j.c.waitJob(j.id, "finished", terminal)
 		if got.Status != "completed" || got.Summary["created"] != 300 || got.Summary["total"] != 300 {
 			t.Errorf("job %d on node B: %+v (want completed, 300 created: applied once)", j.id, got)
 		}
@@ -144,7 +102,7 @@ func TestPostgresTwoNodes(t *testing.T) {
 	}
 
 	third := demoA.upload("demo-2.csv", files[1])
-	held := demoB.waitNodeJob(third, "in apply changes", func(n nodeJob) bool {
+	held := demoB.waitJob(third, "in apply changes", func(n crashJob) bool {
 		return n.Progress.CurrentStep != nil && *n.Progress.CurrentStep == "apply changes"
 	})
 	holder, survivor := a, demoB
@@ -155,7 +113,7 @@ func TestPostgresTwoNodes(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-holder.done
-	done := survivor.waitNodeJob(third, "finished by the other node", func(n nodeJob) bool { return terminal(crashJob{Status: n.Status}) })
+	done := survivor.waitJob(third, "finished by the other node", terminal)
 	if done.Status != "completed" || done.Summary["updated"] != 150 || done.Summary["created"] != 150 {
 		t.Errorf("killed job after rescue: %+v (want 150 updated, 150 created: applied once)", done)
 	}
