@@ -16,9 +16,15 @@ import (
 // record, the validation, the inventory writes, the job's files and its final
 // state are one transaction, which holds the tenant's write lock.
 func (db *DB) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vintry.ImportJob, bool, error) {
+	// Rendered before the write transaction begins: work done inside it holds
+	// up every other writer of the tenant (on SQLite, of the database).
+	input, err := importer.InputCSV(req.Rows)
+	if err != nil {
+		return nil, false, err
+	}
 	var job *vintry.ImportJob
 	var replayed bool
-	err := db.update(ctx, func(tx *Tx) error {
+	err = db.update(ctx, func(tx *Tx) error {
 		job, replayed = nil, false
 		tenantID, err := tx.tenantID()
 		if err != nil {
@@ -36,10 +42,6 @@ func (db *DB) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vintry
 			Status: vintry.StatusProcessing, Args: req.Args, CreatedAt: tx.now, StartedAt: &tx.now,
 		}
 		if err := tx.insertImportJob(ctx, job); err != nil {
-			return err
-		}
-		input, err := importer.InputCSV(req.Rows)
-		if err != nil {
 			return err
 		}
 		if err := db.runImport(ctx, tx, job, req.Rows, input); err != nil {
