@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -80,23 +81,29 @@ func (s importStore) loadRefs(ctx context.Context, table, column string, names [
 	return refs, nil
 }
 
-// LoadRecords implements importer.Store.
+// LoadRecords implements importer.Store. The keys travel as one JSON array
+// parameter, so the statement stays short and is parsed once, however many
+// keys there are (a VALUES list of 2000 placeholders cost more to parse than
+// to run). CROSS JOIN keeps json_each as the outer loop over the unique index.
 func (s importStore) LoadRecords(ctx context.Context, keys []importer.Key) (map[importer.Key]importer.Record, error) {
 	out := make(map[importer.Key]importer.Record, len(keys))
 	for len(keys) > 0 {
-		chunk := keys[:min(len(keys), 500)]
+		chunk := keys[:min(len(keys), 10000)]
 		keys = keys[len(chunk):]
-		args := make([]any, 0, 4*len(chunk)+1)
-		for _, k := range chunk {
-			args = append(args, k.ItemID, k.BinID, k.LotID, k.DateFilled)
+		tuples := make([][4]any, len(chunk))
+		for i, k := range chunk {
+			tuples[i] = [4]any{k.ItemID, k.BinID, k.LotID, k.DateFilled}
 		}
-		values := strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?), ", len(chunk)), ", ")
+		param, err := json.Marshal(tuples)
+		if err != nil {
+			return nil, err
+		}
 		rows, err := s.tx.QueryContext(ctx, `
-			WITH k (item_id, bin_id, lot_id, date_filled) AS (VALUES `+values+`)
 			SELECT inv.id, inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled, inv.quantity, inv.uom_id
-			FROM k JOIN inventory inv ON inv.tenant_id = ? AND inv.item_id = k.item_id AND inv.bin_id = k.bin_id
-			     AND inv.lot_id = k.lot_id AND inv.date_filled = k.date_filled`,
-			append(args, s.tenantID)...)
+			FROM json_each(?) AS k CROSS JOIN inventory inv
+			WHERE inv.tenant_id = ? AND inv.item_id = k.value ->> 0 AND inv.bin_id = k.value ->> 1
+			      AND inv.lot_id = k.value ->> 2 AND inv.date_filled = k.value ->> 3`,
+			string(param), s.tenantID)
 		if err != nil {
 			return nil, err
 		}
