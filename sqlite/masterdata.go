@@ -11,57 +11,30 @@ import (
 	"github.com/vintry/vintry/store"
 )
 
-// kindSpec says where a master data kind lives and which columns it has
-// beyond id, name, name_fold, description and the timestamps.
-type kindSpec struct {
-	table       string
-	parentTable string // "" when the kind has no parent
-	parentCol   string
-	extra       []string // kind-specific text columns
-}
+// kindSpec is a kind's table (store.KindTables) with this engine's SQL.
+type kindSpec struct{ store.KindTable }
 
-var kindSpecs = map[vintry.Kind]kindSpec{
-	vintry.KindLocation:     {table: "locations"},
-	vintry.KindLocationArea: {table: "location_areas", parentTable: "locations", parentCol: "location_id"},
-	vintry.KindBin:          {table: "bins", parentTable: "location_areas", parentCol: "area_id", extra: []string{"bin_type", "external_system_id"}},
-	vintry.KindItem:         {table: "items"},
-	vintry.KindLot:          {table: "lots", extra: []string{"lot_status"}},
-	vintry.KindUOM:          {table: "uoms", extra: []string{"abbreviation"}},
-}
-
-// extraField returns the entry field that holds an extra column.
-func extraField(e *vintry.MasterEntry, col string) *string {
-	switch col {
-	case "bin_type":
-		return &e.BinType
-	case "external_system_id":
-		return &e.ExternalSystemID
-	case "lot_status":
-		return &e.LotStatus
-	case "abbreviation":
-		return &e.Abbreviation
-	}
-	panic("unknown master data column " + col)
-}
+// specOf returns the table of kind k.
+func specOf(k vintry.Kind) kindSpec { return kindSpec{store.KindTables[k]} }
 
 // selectSQL returns the query for entries of the kind, with the parent's name.
 func (s kindSpec) selectSQL() string {
 	cols := "t.id, t.name, t.description, t.created_at, t.updated_at"
-	for _, c := range s.extra {
+	for _, c := range s.Extra {
 		cols += ", t." + c
 	}
-	if s.parentTable == "" {
-		return "SELECT " + cols + ", '' FROM " + s.table + " t"
+	if s.ParentTable == "" {
+		return "SELECT " + cols + ", '' FROM " + s.Table + " t"
 	}
-	return "SELECT " + cols + ", p.name FROM " + s.table + " t JOIN " + s.parentTable + " p ON p.id = t." + s.parentCol
+	return "SELECT " + cols + ", p.name FROM " + s.Table + " t JOIN " + s.ParentTable + " p ON p.id = t." + s.ParentCol
 }
 
 func (s kindSpec) scan(row interface{ Scan(...any) error }) (vintry.MasterEntry, error) {
 	var e vintry.MasterEntry
 	var created, updated string
 	dest := []any{&e.ID, &e.Name, &e.Description, &created, &updated}
-	for _, c := range s.extra {
-		dest = append(dest, extraField(&e, c))
+	for _, c := range s.Extra {
+		dest = append(dest, store.EntryField(&e, c))
 	}
 	dest = append(dest, &e.ParentName)
 	if err := row.Scan(dest...); err != nil {
@@ -73,7 +46,7 @@ func (s kindSpec) scan(row interface{ Scan(...any) error }) (vintry.MasterEntry,
 
 // FindMasterEntries implements vintry.MasterDataService.
 func (db *DB) FindMasterEntries(ctx context.Context, k vintry.Kind, page vintry.PageRequest) ([]vintry.MasterEntry, vintry.Page, error) {
-	spec := kindSpecs[k]
+	spec := specOf(k)
 	var entries []vintry.MasterEntry
 	var p vintry.Page
 	err := db.view(ctx, func(tx *Tx) error {
@@ -82,7 +55,7 @@ func (db *DB) FindMasterEntries(ctx context.Context, k vintry.Kind, page vintry.
 			return err
 		}
 		var total int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+spec.table+` WHERE tenant_id = ?`, tenantID).Scan(&total); err != nil {
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+spec.Table+` WHERE tenant_id = ?`, tenantID).Scan(&total); err != nil {
 			return err
 		}
 		rows, err := tx.QueryContext(ctx, spec.selectSQL()+` WHERE t.tenant_id = ? AND t.id > ? ORDER BY t.id LIMIT ?`,
@@ -162,14 +135,14 @@ func (b *upsertBatch) upsert(ctx context.Context, k vintry.Kind, e *vintry.Maste
 		b.errs.AddAll(fields)
 		return nil
 	}
-	spec := kindSpecs[k]
+	spec := specOf(k)
 	tenantID, err := b.tx.tenantID()
 	if err != nil {
 		return err
 	}
 	var parentID int64
-	if spec.parentTable != "" {
-		if parentID, err = b.findID(ctx, spec.parentTable, tenantID, e.ParentName); err != nil {
+	if spec.ParentTable != "" {
+		if parentID, err = b.findID(ctx, spec.ParentTable, tenantID, e.ParentName); err != nil {
 			return err
 		} else if parentID == 0 {
 			b.errs.Add(prefix+"parent_name", fmt.Sprintf("%s with name '%s' does not exist", k.Parent().Noun(), e.ParentName))
@@ -226,7 +199,7 @@ func (b *upsertBatch) insert(ctx context.Context, spec kindSpec, tenantID, paren
 	args := []any{tenantID, e.Name, vintry.FoldName(e.Name), e.Description, now, now}
 	cols, args = spec.writeColumns(cols, args, parentID, e)
 	marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
-	_, err := b.tx.ExecContext(ctx, `INSERT INTO `+spec.table+` (`+strings.Join(cols, ", ")+`) VALUES (`+marks+`)`, args...)
+	_, err := b.tx.ExecContext(ctx, `INSERT INTO `+spec.Table+` (`+strings.Join(cols, ", ")+`) VALUES (`+marks+`)`, args...)
 	return err
 }
 
@@ -235,19 +208,19 @@ func (b *upsertBatch) updateEntry(ctx context.Context, spec kindSpec, parentID i
 	args := []any{e.Description, formatTime(b.tx.now)}
 	cols, args = spec.writeColumns(cols, args, parentID, e)
 	set := strings.Join(cols, " = ?, ") + " = ?"
-	_, err := b.tx.ExecContext(ctx, `UPDATE `+spec.table+` SET `+set+` WHERE id = ?`, append(args, e.ID)...)
+	_, err := b.tx.ExecContext(ctx, `UPDATE `+spec.Table+` SET `+set+` WHERE id = ?`, append(args, e.ID)...)
 	return err
 }
 
 // writeColumns appends the kind's parent and extra columns and their values.
 func (s kindSpec) writeColumns(cols []string, args []any, parentID int64, e *vintry.MasterEntry) ([]string, []any) {
-	if s.parentCol != "" {
-		cols, args = append(cols, s.parentCol), append(args, parentID)
+	if s.ParentCol != "" {
+		cols, args = append(cols, s.ParentCol), append(args, parentID)
 	}
-	for _, c := range s.extra {
-		cols, args = append(cols, c), append(args, *extraField(e, c))
+	for _, c := range s.Extra {
+		cols, args = append(cols, c), append(args, *store.EntryField(e, c))
 	}
-	if s.table == "uoms" {
+	if s.Table == "uoms" {
 		cols, args = append(cols, "abbreviation_fold"), append(args, vintry.FoldName(e.Abbreviation))
 	}
 	return cols, args
@@ -269,14 +242,14 @@ var usages = map[vintry.Kind][]usage{
 
 // DeleteMasterEntry implements vintry.MasterDataService.
 func (db *DB) DeleteMasterEntry(ctx context.Context, k vintry.Kind, name string) error {
-	spec := kindSpecs[k]
+	spec := specOf(k)
 	return db.update(ctx, func(tx *Tx) error {
 		tenantID, err := tx.tenantID()
 		if err != nil {
 			return err
 		}
 		b := &upsertBatch{tx: tx}
-		id, err := b.findID(ctx, spec.table, tenantID, name)
+		id, err := b.findID(ctx, spec.Table, tenantID, name)
 		if err != nil {
 			return err
 		} else if id == 0 {
@@ -291,7 +264,7 @@ func (db *DB) DeleteMasterEntry(ctx context.Context, k vintry.Kind, name string)
 				return vintry.Errorf(vintry.ECONFLICT, "%s '%s' is used by %d %s.", k.Noun(), name, n, u.noun)
 			}
 		}
-		_, err = tx.ExecContext(ctx, `DELETE FROM `+spec.table+` WHERE id = ?`, id)
+		_, err = tx.ExecContext(ctx, `DELETE FROM `+spec.Table+` WHERE id = ?`, id)
 		return err
 	})
 }

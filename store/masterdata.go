@@ -77,3 +77,39 @@ func FeedRowKind(r *vintry.LocationFeedRow, errs *FieldErrors) (k vintry.Kind, p
 	}
 	return k, prefix, ok
 }
+
+// KindTable says where a master data kind lives (the same in both engines'
+// schemas) and which text columns it has beyond id, name, name_fold,
+// description and the timestamps. Each engine builds its own SQL from it.
+type KindTable struct {
+	Table       string
+	ParentTable string // "" when the kind has no parent
+	ParentCol   string
+	Extra       []string // kind-specific text columns
+}
+
+// KindTables maps every master data kind to its table.
+var KindTables = map[vintry.Kind]KindTable{
+	vintry.KindLocation:     {Table: "locations"},
+	vintry.KindLocationArea: {Table: "location_areas", ParentTable: "locations", ParentCol: "location_id"},
+	vintry.KindBin:          {Table: "bins", ParentTable: "location_areas", ParentCol: "area_id", Extra: []string{"bin_type", "external_system_id"}},
+	vintry.KindItem:         {Table: "items"},
+	vintry.KindLot:          {Table: "lots", Extra: []string{"lot_status"}},
+	vintry.KindUOM:          {Table: "uoms", Extra: []string{"abbreviation"}},
+}
+
+// EntryField returns the entry field that holds an extra column of
+// KindTable.Extra; any other column is a programming error.
+func EntryField(e *vintry.MasterEntry, col string) *string {
+	switch col {
+	case "bin_type":
+		return &e.BinType
+	case "external_system_id":
+		return &e.ExternalSystemID
+	case "lot_status":
+		return &e.LotStatus
+	case "abbreviation":
+		return &e.Abbreviation
+	}
+	panic("unknown master data column " + col)
+}
