@@ -77,6 +77,9 @@ type Summary struct {
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
 	Failed    int `json:"failed"`
+	// Deleted counts the records a revert job deleted; imports never
+	// delete, so it is left out of their summaries.
+	Deleted int `json:"deleted,omitempty"`
 }
 
 // JobStatus is the state of an import job.
@@ -89,15 +92,24 @@ const (
 	StatusCompleted           JobStatus = "completed"
 	StatusCompletedWithErrors JobStatus = "completed_with_errors"
 	StatusFailed              JobStatus = "failed"
+	// StatusCancelled ends a job cancelled before its changes were applied:
+	// it wrote nothing and has only its input file.
+	StatusCancelled JobStatus = "cancelled"
 )
+
+// JobStatuses lists every job status.
+var JobStatuses = []JobStatus{StatusPending, StatusProcessing, StatusCompleted, StatusCompletedWithErrors, StatusFailed, StatusCancelled}
 
 // Terminal reports whether s is a final status.
 func (s JobStatus) Terminal() bool {
-	return s == StatusCompleted || s == StatusCompletedWithErrors || s == StatusFailed
+	return s == StatusCompleted || s == StatusCompletedWithErrors || s == StatusFailed || s == StatusCancelled
 }
 
-// JobType is the type of every import job.
-const JobType = "inventory-import"
+// Job types.
+const (
+	JobType       = "inventory-import"        // an import (JSON or CSV)
+	JobTypeRevert = "inventory-import-revert" // the revert of a job
+)
 
 // JobSteps are the named steps of an import job, in order.
 var JobSteps = []string{"store upload", "read header and mapping", "stage rows", "validate rows", "apply changes", "write result files"}
@@ -124,6 +136,12 @@ type ImportJob struct {
 	CreatedAt   time.Time
 	StartedAt   *time.Time
 	CompletedAt *time.Time
+
+	Type string // JobType or JobTypeRevert ("" reads as JobType)
+	// RevertsJobID is the job a revert job reverted; RevertedByJobID the
+	// revert job that reverted this one (0: none).
+	RevertsJobID    int64
+	RevertedByJobID int64
 }
 
 // CurrentStep returns the step in progress, or "" when none is.
@@ -256,9 +274,10 @@ type QueuedImport struct {
 }
 
 // FileKinds returns the kinds of file the job has: its input from the
-// moment it is accepted, the three result files once it has finished.
+// moment it is accepted, the three result files once it has finished
+// (a cancelled job never produced them).
 func (j *ImportJob) FileKinds() []FileKind {
-	if j.Status.Terminal() {
+	if j.Status.Terminal() && j.Status != StatusCancelled {
 		return FileKinds
 	}
 	return FileKinds[:1]
@@ -284,4 +303,60 @@ type DraftService interface {
 	FindDraft(ctx context.Context, id int64) (*Draft, error)
 	// DeleteDraft forgets a draft (once it is queued).
 	DeleteDraft(ctx context.Context, id int64) error
+}
+
+// RevertOptions are the choices of a revert request.
+type RevertOptions struct {
+	// Force also restores records changed after the job, overwriting those
+	// later changes.
+	Force bool
+	// SkipConflicts reverts the records nothing changed since and reports
+	// the others, instead of refusing the whole revert.
+	SkipConflicts bool
+	// Preview plans the revert and reports it without writing anything (the
+	// confirmation page); conflicts are then reported, not refused.
+	Preview bool
+}
+
+// RevertConflict is a record changed after the job a revert undoes.
+type RevertConflict struct {
+	RecordID   int64  `json:"record_id"`
+	ItemName   string `json:"item_name"`
+	BinName    string `json:"bin_name"`
+	LotName    string `json:"lot_name"`
+	DateFilled string `json:"date_filled"`
+	// ChangedByJobID is the job that made the later change; nil for a batch
+	// delete.
+	ChangedByJobID *int64 `json:"changed_by_job_log_id"`
+	// Change is what the later change did: updated, deleted, restored, or
+	// created (another record took the key of one the job deleted).
+	Change string `json:"change"`
+}
+
+// RevertResult is what a revert did (or, previewed, would do).
+type RevertResult struct {
+	Job       *ImportJob // the revert job; nil for a preview
+	Deleted   int        // records the job created, deleted again
+	Restored  int        // records the job updated, set back
+	Recreated int        // records the job deleted, created again
+	Unchanged int        // records already as they were before the job
+	Conflicts []RevertConflict
+}
+
+// Revert and cancel messages.
+const (
+	MsgJobAlreadyFinished = "The import has already finished."
+	MsgJobNotFinished     = "The import has not finished yet."
+)
+
+// JobLifecycle reverts and cancels a tenant's jobs.
+type JobLifecycle interface {
+	// RevertImportJob undoes every change the job made, in one transaction,
+	// recorded as a new job of type JobTypeRevert. When records were changed
+	// after the job it fails with ECONFLICT (the conflicts in the error's
+	// Content) unless opts says to force or skip them.
+	RevertImportJob(ctx context.Context, id int64, opts RevertOptions) (*RevertResult, error)
+	// CancelImportJob cancels a pending or processing job before its
+	// changes are applied; ECONFLICT when it has finished.
+	CancelImportJob(ctx context.Context, id int64) (*ImportJob, error)
 }

@@ -72,7 +72,7 @@ type DeleteRequest struct {
 
 // HistoryEvent is one change of an inventory record.
 type HistoryEvent struct {
-	Event            string // created, updated or deleted
+	Event            string // created, updated, deleted or restored
 	At               time.Time
 	JobID            int64 // 0 for a batch delete
 	RecordID         int64

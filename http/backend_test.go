@@ -25,6 +25,7 @@ type store interface {
 	vintry.InventoryWriter
 	vintry.ImportService
 	vintry.JobQueue
+	vintry.JobLifecycle
 	vintry.DraftService
 	metrics.JobCounter
 	Ping(ctx context.Context) error

@@ -33,6 +33,7 @@ func TestOpenAPIContractTour(t *testing.T) {
 	t.Run("master data", func(t *testing.T) { tourMasterData(e.forT(t), admin, member) })
 	t.Run("json import", func(t *testing.T) { tourJSONImport(e.forT(t), member) })
 	t.Run("csv import", func(t *testing.T) { tourCSVImport(e.forT(t), member) })
+	t.Run("lifecycle", func(t *testing.T) { tourLifecycle(e.forT(t), admin, member) })
 	t.Run("inventory", func(t *testing.T) { tourInventory(e.forT(t), member) })
 	t.Run("deletes", func(t *testing.T) { tourDeletes(e.forT(t), admin, member) })
 
@@ -311,6 +312,42 @@ func tourInventory(e *tourEnv, member string) {
 	if events, _ := history["data"].([]any); len(events) != 3 || jsonAt(events[2], "event") != "deleted" {
 		e.t.Errorf("history after delete: %v", history)
 	}
+}
+
+// tourLifecycle reverts and cancels jobs.
+func tourLifecycle(e *tourEnv, admin, member string) {
+	const path = "/tour/api/v1/inventory/import/process"
+	rec := tourRecord("ZAMNVCAS19", "FG-GEN-BIN", "RM19CASRUT.ZAM", "2021-01-01", "10", "gal")
+	created := tourInt(e.t, jsonAt(e.wantJSON(200, "POST", path, member, tourImportBody(true, true, false, rec)), "content", "job_log_id"))
+	updated := tourInt(e.t, jsonAt(e.wantJSON(200, "POST", path, member, tourImportBody(true, true, false,
+		tourRecord("ZAMNVCAS19", "FG-GEN-BIN", "RM19CASRUT.ZAM", "2021-01-01", "11", "gal"))), "content", "job_log_id"))
+	revert := func(id int64) string { return fmt.Sprintf("/tour/api/v1/imports/%d/revert", id) }
+	e.wantJSON(409, "POST", revert(created), admin, "") // updated since
+	e.wantJSON(403, "POST", revert(updated), member, "")
+	e.wantJSON(422, "POST", revert(updated), admin, `{"force":"yes"}`)
+	e.wantJSON(400, "POST", revert(updated), admin, `{"force":`)
+	e.wantJSON(404, "POST", revert(999999), admin, "")
+	e.want(200, "POST", revert(updated), admin, nil, "")
+	e.wantJSON(200, "POST", revert(created), admin, `{"skip_conflicts":true,"force":true}`)
+	e.wantJSON(409, "POST", revert(created), admin, `{}`) // already reverted
+
+	// A queued job is picked up within a poll interval: cancel at once, and
+	// again with another upload in the rare case the worker was quicker.
+	exact := "item_name,bin_name,lot_name,date_filled,quantity,uom\r\nZAMNVCAS19,FG-GEN-BIN,FG-GEN-LOT,2020-07-08,1,Gallon\r\n"
+	for attempt := 0; ; attempt++ {
+		ct, body := tourForm(e.t, [2]string{"file:inventory.csv", exact}, [2]string{"arguments", tourCSVArgs})
+		id := tourInt(e.t, jsonAt(e.want(202, "POST", path, member, body, ct), "content", "job_log_id"))
+		cancel := fmt.Sprintf("/tour/api/v1/imports/%d/cancel", id)
+		if res := e.send("POST", cancel, member, nil, ""); res.status == 200 || attempt == 20 {
+			if res.status != 200 {
+				e.t.Fatalf("cancel: %d %s", res.status, res.body)
+			}
+			e.want(409, "POST", cancel, member, nil, "")
+			break
+		}
+		e.waitJob("tour", member, id)
+	}
+	e.want(404, "POST", "/tour/api/v1/imports/999999/cancel", member, nil, "")
 }
 
 func tourDeletes(e *tourEnv, admin, member string) {

@@ -26,6 +26,9 @@ type jobStatus struct {
 	Timestamps    jobTimestamps     `json:"timestamps"`
 	UserID        int64             `json:"user_id"`
 	Log           []string          `json:"log"`
+	// The revert links, present when set.
+	RevertsJobLogID    *int64 `json:"reverts_job_log_id,omitempty"`
+	RevertedByJobLogID *int64 `json:"reverted_by_job_log_id,omitempty"`
 }
 
 type jobProgress struct {
@@ -49,7 +52,7 @@ type jobTimestamps struct {
 
 func (s *Server) jobStatus(r *http.Request, j *vintry.ImportJob) jobStatus {
 	st := jobStatus{
-		JobLogID: j.ID, Status: j.Status, Type: vintry.JobType, Description: "Inventory Import",
+		JobLogID: j.ID, Status: j.Status, Type: vintry.JobType, Description: jobDescription(j),
 		Progress: jobProgress{CompletedSteps: j.StepsDone, TotalSteps: len(vintry.JobSteps)},
 		Summary:  j.Summary, Errors: j.Errors, DryRun: j.Args.DryRun,
 		Files:         fileURLs(principalSlug(r), j),
@@ -60,6 +63,15 @@ func (s *Server) jobStatus(r *http.Request, j *vintry.ImportJob) jobStatus {
 	if step := j.CurrentStep(); step != "" {
 		st.Progress.CurrentStep = &step
 	}
+	if j.Type != "" {
+		st.Type = j.Type
+	}
+	if j.RevertsJobID != 0 {
+		st.RevertsJobLogID = &j.RevertsJobID
+	}
+	if j.RevertedByJobID != 0 {
+		st.RevertedByJobLogID = &j.RevertedByJobID
+	}
 	if st.Errors == nil {
 		st.Errors = []vintry.RowError{}
 	}
@@ -67,6 +79,14 @@ func (s *Server) jobStatus(r *http.Request, j *vintry.ImportJob) jobStatus {
 		st.Log = []string{}
 	}
 	return st
+}
+
+// jobDescription names a job's type for people.
+func jobDescription(j *vintry.ImportJob) string {
+	if j.Type == vintry.JobTypeRevert {
+		return "Inventory Import Revert"
+	}
+	return "Inventory Import"
 }
 
 func (s *Server) handleImportJobStatus(w http.ResponseWriter, r *http.Request) {

@@ -43,10 +43,12 @@ type Server struct {
 	}
 	Imports vintry.ImportService
 	Jobs    vintry.JobQueue
-	Drafts  vintry.DraftService
-	DB      Pinger
-	Logger  *slog.Logger
-	Config  Config
+	// Lifecycle reverts and cancels jobs.
+	Lifecycle vintry.JobLifecycle
+	Drafts    vintry.DraftService
+	DB        Pinger
+	Logger    *slog.Logger
+	Config    Config
 	// Metrics, when set, records requests and imports and is served at /metrics.
 	Metrics *metrics.Metrics
 
@@ -81,6 +83,8 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET /{tenant}/api/v1/inventory/{id}/history", s.member(s.handleRecordHistory))
 	mux.Handle("GET /{tenant}/api/v1/imports", s.member(s.handleImportJobList))
 	mux.Handle("GET /{tenant}/api/v1/imports/status/{id}", s.member(s.handleImportJobStatus))
+	mux.Handle("POST /{tenant}/api/v1/imports/{id}/revert", s.admin(s.handleImportJobRevert))
+	mux.Handle("POST /{tenant}/api/v1/imports/{id}/cancel", s.member(s.handleImportJobCancel))
 	mux.Handle("GET /{tenant}/download/{name}", s.memberOrSession(s.handleDownload))
 
 	for _, k := range vintry.Kinds {

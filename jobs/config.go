@@ -1,6 +1,7 @@
 package jobs
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"os"
@@ -16,6 +17,8 @@ type Config struct {
 	MaxRecords int
 	Logger     *slog.Logger
 	Finished   func(job *vintry.ImportJob)
+	// BeforeApply is a test hook (see ImportWorker.BeforeApply).
+	BeforeApply func(ctx context.Context, jobID int64)
 	// RescueAfter is how long a job may run before River gives it to another
 	// worker, taking its first worker for dead (0: DefaultRescueAfter). An
 	// attempt is cancelled shortly before that (see ImportWorker.JobTimeout).

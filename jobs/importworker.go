@@ -29,7 +29,8 @@ func (ImportArgs) Kind() string { return "inventory_import" }
 // together with the import.
 type Store[TTx any] interface {
 	StartImportJob(ctx context.Context, jobID int64) (*vintry.QueuedImport, error)
-	SetImportProgress(ctx context.Context, jobID int64, stepsDone int, log []string) error
+	// SetImportProgress reports false when the job is no longer processing.
+	SetImportProgress(ctx context.Context, jobID int64, stepsDone int, log []string) (bool, error)
 	ValidateImport(ctx context.Context, job *vintry.ImportJob, rows []vintry.ImportRow) (*importer.Plan, error)
 	FinishImportJob(ctx context.Context, jobID int64, rows []vintry.ImportRow, log []string,
 		complete func(context.Context, TTx) error) (*vintry.ImportJob, error)
@@ -50,6 +51,9 @@ type ImportWorker[TTx any] struct {
 	Complete func(ctx context.Context, tx TTx, job *river.Job[ImportArgs]) error
 	// Finished, if set, is called after a job reaches a terminal status.
 	Finished func(job *vintry.ImportJob)
+	// BeforeApply, if set, is called before the apply transaction begins (a
+	// test hook: it may block to hold a job in "processing").
+	BeforeApply func(ctx context.Context, jobID int64)
 	// JobTimeout bounds one attempt (0: DefaultRescueAfter's timeout). It
 	// must stay below the client's RescueStuckJobsAfter, so a live attempt
 	// is cancelled (and rolled back) before River could hand the job to
@@ -127,16 +131,23 @@ func (w *ImportWorker[TTx]) work(ctx context.Context, job *river.Job[ImportArgs]
 		return err
 	}
 	upload.Log = append([]string{ran}, upload.Log...)
+	// Between steps the worker stops as soon as the job was cancelled. The
+	// apply transaction checks again under its lock, so a cancel that lands
+	// after the last check still wins over the apply (or is refused, if the
+	// apply committed first).
 	for step := 2; step <= 3; step++ { // header and mapping read; rows staged
-		if err := w.Store.SetImportProgress(ctx, q.Job.ID, step, upload.Log); err != nil {
+		if running, err := w.Store.SetImportProgress(ctx, q.Job.ID, step, upload.Log); err != nil || !running {
 			return err
 		}
 	}
 	if _, err := w.Store.ValidateImport(ctx, q.Job, upload.Rows); err != nil {
 		return err
 	}
-	if err := w.Store.SetImportProgress(ctx, q.Job.ID, 4, upload.Log); err != nil {
+	if running, err := w.Store.SetImportProgress(ctx, q.Job.ID, 4, upload.Log); err != nil || !running {
 		return err
+	}
+	if w.BeforeApply != nil {
+		w.BeforeApply(ctx, q.Job.ID)
 	}
 	done, err := w.Store.FinishImportJob(ctx, q.Job.ID, upload.Rows, upload.Log, complete)
 	w.finished(done, err)

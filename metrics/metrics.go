@@ -120,8 +120,7 @@ func (c *jobCollector) Collect(ch chan<- prometheus.Metric) {
 		c.logger.Warn("metrics: counting jobs", "error", err)
 		return
 	}
-	for _, st := range []vintry.JobStatus{vintry.StatusPending, vintry.StatusProcessing, vintry.StatusCompleted,
-		vintry.StatusCompletedWithErrors, vintry.StatusFailed} {
+	for _, st := range vintry.JobStatuses {
 		ch <- prometheus.MustNewConstMetric(jobsDesc, prometheus.GaugeValue, float64(counts[st]), string(st))
 	}
 	depth := counts[vintry.StatusPending] + counts[vintry.StatusProcessing]

@@ -125,16 +125,21 @@ func (tx *Tx) findJobForWorker(ctx context.Context, jobID int64) (*vintry.Import
 }
 
 // SetImportProgress records that a running job finished stepsDone steps.
-func (db *DB) SetImportProgress(ctx context.Context, jobID int64, stepsDone int, log []string) error {
+// It reports false when the job is no longer processing (it was
+// cancelled), for the worker to stop.
+func (db *DB) SetImportProgress(ctx context.Context, jobID int64, stepsDone int, log []string) (bool, error) {
 	logLines, err := jsonText(nonNil(log))
 	if err != nil {
-		return err
+		return false, err
 	}
-	return db.update(ctx, func(tx *Tx) error {
-		_, err := tx.Exec(ctx, `UPDATE import_jobs SET steps_done = $1, log = $2 WHERE id = $3 AND status = 'processing'`,
+	var running bool
+	err = db.update(ctx, func(tx *Tx) error {
+		tag, err := tx.Exec(ctx, `UPDATE import_jobs SET steps_done = $1, log = $2 WHERE id = $3 AND status = 'processing'`,
 			stepsDone, logLines, jobID)
+		running = tag.RowsAffected() > 0
 		return err
 	})
+	return running, err
 }
 
 // ValidateImport runs the import's checks on a read snapshot, so the job's

@@ -44,7 +44,7 @@ func (db *DB) DeleteInventory(ctx context.Context, req vintry.DeleteRequest) (in
 		if req.DryRun || n == 0 {
 			return nil
 		}
-		return tx.deleteRecords(ctx, tenantID, ids)
+		return tx.deleteRecords(ctx, tenantID, ids, 0)
 	})
 	return n, err
 }
@@ -137,17 +137,22 @@ func optionalDate(d string) bool {
 }
 
 // deleteRecords deletes the records and writes each one's last state to
-// history, in one statement.
-func (tx *Tx) deleteRecords(ctx context.Context, tenantID int64, ids []int64) error {
+// history, in one statement. jobID is the job that deletes (a revert), 0
+// for a batch delete.
+func (tx *Tx) deleteRecords(ctx context.Context, tenantID int64, ids []int64, jobID int64) error {
+	var job *int64
+	if jobID != 0 {
+		job = &jobID
+	}
 	_, err := tx.Exec(ctx, `
 		WITH gone AS (
 			DELETE FROM inventory WHERE tenant_id = $1 AND id = ANY($2)
 			RETURNING id, item_id, bin_id, lot_id, date_filled, quantity, uom_id, created_at, created_job_id
 		)
 		INSERT INTO inventory_changes (tenant_id, record_id, item_id, bin_id, lot_id, date_filled, op,
-			old_quantity, old_uom_id, record_created_at, record_job_id, changed_at)
-		SELECT $1, id, item_id, bin_id, lot_id, date_filled, 'delete', quantity, uom_id, created_at, created_job_id, $3
-		FROM gone ORDER BY id`, tenantID, ids, tx.now)
+			old_quantity, old_uom_id, record_created_at, record_job_id, changed_at, job_id)
+		SELECT $1, id, item_id, bin_id, lot_id, date_filled, 'delete', quantity, uom_id, created_at, created_job_id, $3, $4::bigint
+		FROM gone ORDER BY id`, tenantID, ids, tx.now, job)
 	return err
 }
 

@@ -175,11 +175,18 @@ func (tx *Tx) insertImportJob(ctx context.Context, job *vintry.ImportJob) error 
 	if err != nil {
 		return err
 	}
+	if job.Type == "" {
+		job.Type = vintry.JobType
+	}
+	var reverts *int64
+	if job.RevertsJobID != 0 {
+		reverts = &job.RevertsJobID
+	}
 	return tx.QueryRow(ctx, `
-		INSERT INTO import_jobs (tenant_id, user_id, source, status, args, file_name, steps_done, created_at, started_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-		job.TenantID, job.UserID, job.Source, string(job.Status), string(args), storableText(job.FileName), job.StepsDone,
-		job.CreatedAt, nullTime(job.StartedAt)).Scan(&job.ID)
+		INSERT INTO import_jobs (tenant_id, user_id, type, source, status, args, file_name, steps_done, created_at, started_at, reverts_job_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
+		job.TenantID, job.UserID, job.Type, job.Source, string(job.Status), string(args), storableText(job.FileName), job.StepsDone,
+		job.CreatedAt, nullTime(job.StartedAt), reverts).Scan(&job.ID)
 }
 
 // queueFinishImportJob queues the update of a job's status, counts, errors
@@ -196,24 +203,26 @@ func queueFinishImportJob(batch *pgx.Batch, job *vintry.ImportJob) error {
 	s := job.Summary
 	batch.Queue(`
 		UPDATE import_jobs SET status = $1, total = $2, created = $3, updated = $4, unchanged = $5, failed = $6,
-		       errors = $7, steps_done = $8, log = $9, started_at = $10, completed_at = $11
+		       errors = $7, steps_done = $8, log = $9, started_at = $10, completed_at = $11, deleted = $13
 		WHERE id = $12`,
 		string(job.Status), s.Total, s.Created, s.Updated, s.Unchanged, s.Failed,
-		string(errs), job.StepsDone, string(logLines), nullTime(job.StartedAt), nullTime(job.CompletedAt), job.ID)
+		string(errs), job.StepsDone, string(logLines), nullTime(job.StartedAt), nullTime(job.CompletedAt), job.ID, s.Deleted)
 	return nil
 }
 
 const importJobSelect = `
-	SELECT id, tenant_id, user_id, source, status, args, total, created, updated, unchanged, failed,
-	       errors, steps_done, log, file_name, created_at, started_at, completed_at
+	SELECT id, tenant_id, user_id, type, source, status, args, total, created, updated, unchanged, failed, deleted,
+	       errors, steps_done, log, file_name, created_at, started_at, completed_at,
+	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0)
 	FROM import_jobs`
 
 func scanImportJob(row pgx.Row) (*vintry.ImportJob, error) {
 	j := &vintry.ImportJob{}
 	var status, args, errs, logLines string
 	s := &j.Summary
-	err := row.Scan(&j.ID, &j.TenantID, &j.UserID, &j.Source, &status, &args, &s.Total, &s.Created, &s.Updated,
-		&s.Unchanged, &s.Failed, &errs, &j.StepsDone, &logLines, &j.FileName, &j.CreatedAt, &j.StartedAt, &j.CompletedAt)
+	err := row.Scan(&j.ID, &j.TenantID, &j.UserID, &j.Type, &j.Source, &status, &args, &s.Total, &s.Created, &s.Updated,
+		&s.Unchanged, &s.Failed, &s.Deleted, &errs, &j.StepsDone, &logLines, &j.FileName, &j.CreatedAt, &j.StartedAt, &j.CompletedAt,
+		&j.RevertsJobID, &j.RevertedByJobID)
 	if err != nil {
 		return nil, err
 	}

@@ -112,12 +112,21 @@ func (tx *Tx) findJobForWorker(ctx context.Context, jobID int64) (*vintry.Import
 }
 
 // SetImportProgress records that a running job finished stepsDone steps.
-func (db *DB) SetImportProgress(ctx context.Context, jobID int64, stepsDone int, log []string) error {
-	return db.update(ctx, func(tx *Tx) error {
-		_, err := tx.ExecContext(ctx, `UPDATE import_jobs SET steps_done = ?, log = ? WHERE id = ? AND status = 'processing'`,
+// It reports false when the job is no longer processing (it was
+// cancelled), for the worker to stop.
+func (db *DB) SetImportProgress(ctx context.Context, jobID int64, stepsDone int, log []string) (bool, error) {
+	var running bool
+	err := db.update(ctx, func(tx *Tx) error {
+		res, err := tx.ExecContext(ctx, `UPDATE import_jobs SET steps_done = ?, log = ? WHERE id = ? AND status = 'processing'`,
 			stepsDone, jsonText(nonNil(log)), jobID)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		running = n > 0
 		return err
 	})
+	return running, err
 }
 
 // ValidateImport runs the import's checks on a read snapshot, so the job's

@@ -66,7 +66,7 @@ func (db *DB) DeleteInventory(ctx context.Context, req vintry.DeleteRequest) (in
 		if req.DryRun {
 			return nil
 		}
-		return tx.deleteRecords(ctx, tenantID, ids)
+		return tx.deleteRecords(ctx, tenantID, ids, 0)
 	})
 	return n, err
 }
@@ -130,7 +130,8 @@ func (tx *Tx) selectForDelete(ctx context.Context, tenantID int64, req vintry.De
 }
 
 // deleteRecords writes each record's last state to history, then deletes it.
-func (tx *Tx) deleteRecords(ctx context.Context, tenantID int64, ids []int64) error {
+// jobID is the job that deletes (a revert), 0 for a batch delete.
+func (tx *Tx) deleteRecords(ctx context.Context, tenantID int64, ids []int64, jobID int64) error {
 	history, err := tx.prepareChange(ctx)
 	if err != nil {
 		return err
@@ -149,6 +150,7 @@ func (tx *Tx) deleteRecords(ctx context.Context, tenantID int64, ids []int64) er
 			return err
 		}
 		for _, c := range changes {
+			c.jobID = jobID
 			if err := c.insert(ctx, history, tenantID, now); err != nil {
 				return err
 			}
@@ -258,7 +260,7 @@ type historyRow struct {
 // or the current state), then each update and the delete.
 func (tx *Tx) recordHistory(ctx context.Context, tenantID, id int64) ([]vintry.HistoryEvent, error) {
 	rows, err := tx.QueryContext(ctx, `
-		SELECT c.op, c.old_quantity, COALESCE(ou.name, ''), c.new_quantity, nu.name, c.job_id, c.record_job_id, c.record_created_at, c.changed_at
+		SELECT c.op, COALESCE(c.old_quantity, ''), COALESCE(ou.name, ''), c.new_quantity, nu.name, c.job_id, c.record_job_id, c.record_created_at, c.changed_at
 		FROM inventory_changes c LEFT JOIN uoms ou ON ou.id = c.old_uom_id LEFT JOIN uoms nu ON nu.id = c.new_uom_id
 		WHERE c.tenant_id = ? AND c.record_id = ? ORDER BY c.id`, tenantID, id)
 	if err != nil {

@@ -158,11 +158,14 @@ func (tx *Tx) insertImportJob(ctx context.Context, job *vintry.ImportJob) error 
 	if err != nil {
 		return err
 	}
+	if job.Type == "" {
+		job.Type = vintry.JobType
+	}
 	return tx.QueryRowContext(ctx, `
-		INSERT INTO import_jobs (tenant_id, user_id, source, status, args, file_name, steps_done, created_at, started_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		job.TenantID, job.UserID, job.Source, string(job.Status), string(args), job.FileName, job.StepsDone,
-		formatTime(job.CreatedAt), nullTime(job.StartedAt)).Scan(&job.ID)
+		INSERT INTO import_jobs (tenant_id, user_id, type, source, status, args, file_name, steps_done, created_at, started_at, reverts_job_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		job.TenantID, job.UserID, job.Type, job.Source, string(job.Status), string(args), job.FileName, job.StepsDone,
+		formatTime(job.CreatedAt), nullTime(job.StartedAt), nullID(job.RevertsJobID)).Scan(&job.ID)
 }
 
 // finishImportJob stores a job's status, counts, errors and progress.
@@ -177,17 +180,18 @@ func (tx *Tx) finishImportJob(ctx context.Context, job *vintry.ImportJob) error 
 	}
 	s := job.Summary
 	_, err = tx.ExecContext(ctx, `
-		UPDATE import_jobs SET status = ?, total = ?, created = ?, updated = ?, unchanged = ?, failed = ?,
+		UPDATE import_jobs SET status = ?, total = ?, created = ?, updated = ?, unchanged = ?, failed = ?, deleted = ?,
 		       errors = ?, steps_done = ?, log = ?, started_at = ?, completed_at = ?
 		WHERE id = ?`,
-		string(job.Status), s.Total, s.Created, s.Updated, s.Unchanged, s.Failed,
+		string(job.Status), s.Total, s.Created, s.Updated, s.Unchanged, s.Failed, s.Deleted,
 		string(errs), job.StepsDone, string(logLines), nullTime(job.StartedAt), nullTime(job.CompletedAt), job.ID)
 	return err
 }
 
 const importJobSelect = `
-	SELECT id, tenant_id, user_id, source, status, args, total, created, updated, unchanged, failed,
-	       errors, steps_done, log, file_name, created_at, started_at, completed_at
+	SELECT id, tenant_id, user_id, type, source, status, args, total, created, updated, unchanged, failed, deleted,
+	       errors, steps_done, log, file_name, created_at, started_at, completed_at,
+	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0)
 	FROM import_jobs`
 
 func scanImportJob(row interface{ Scan(...any) error }) (*vintry.ImportJob, error) {
@@ -195,8 +199,9 @@ func scanImportJob(row interface{ Scan(...any) error }) (*vintry.ImportJob, erro
 	var status, args, errs, logLines, created string
 	var started, completed sql.NullString
 	s := &j.Summary
-	err := row.Scan(&j.ID, &j.TenantID, &j.UserID, &j.Source, &status, &args, &s.Total, &s.Created, &s.Updated,
-		&s.Unchanged, &s.Failed, &errs, &j.StepsDone, &logLines, &j.FileName, &created, &started, &completed)
+	err := row.Scan(&j.ID, &j.TenantID, &j.UserID, &j.Type, &j.Source, &status, &args, &s.Total, &s.Created, &s.Updated,
+		&s.Unchanged, &s.Failed, &s.Deleted, &errs, &j.StepsDone, &logLines, &j.FileName, &created, &started, &completed,
+		&j.RevertsJobID, &j.RevertedByJobID)
 	if err != nil {
 		return nil, err
 	}
@@ -278,6 +283,14 @@ func nullTime(t *time.Time) any {
 		return nil
 	}
 	return formatTime(*t)
+}
+
+// nullID returns id, or nil for SQL NULL when it is 0.
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
 }
 
 // nonNil returns s, or an empty slice for nil, so JSON columns hold [] not null.

@@ -10,10 +10,10 @@ import (
 // HistoryChange is one stored change of an inventory record (an update or a
 // delete), with its UOM names, as an engine reads it.
 type HistoryChange struct {
-	Op              string           // "update" or "delete"
-	OldQuantity     *decimal.Decimal // the state before the change
+	Op              string           // "update", "delete" or "restore"
+	OldQuantity     *decimal.Decimal // the state before the change; nil for a restore
 	OldUOM          string
-	NewQuantity     *decimal.Decimal // the state after an update; nil for a delete
+	NewQuantity     *decimal.Decimal // the state after an update or restore; nil for a delete
 	NewUOM          string
 	JobID           int64 // the job that made the change; 0 for a batch delete
 	RecordJobID     int64 // the job that created the record
@@ -32,7 +32,8 @@ type HistoryRecord struct {
 // BuildHistory rebuilds the events of record id from its changes, oldest
 // first, and its current state (read only when there are no changes):
 // created (the state before the first change, or the current state), then
-// each update and the delete.
+// each update, delete and restore (a revert creating a deleted record again
+// under its id).
 func BuildHistory(id int64, changes []HistoryChange, current HistoryRecord) []vintry.HistoryEvent {
 	created := vintry.HistoryEvent{Event: "created", RecordID: id}
 	if len(changes) > 0 {
@@ -47,9 +48,12 @@ func BuildHistory(id int64, changes []HistoryChange, current HistoryRecord) []vi
 	for _, c := range changes {
 		ev := vintry.HistoryEvent{Event: "updated", RecordID: id, At: c.At, JobID: c.JobID,
 			PreviousQuantity: c.OldQuantity, PreviousUOMName: c.OldUOM}
-		if c.Op == "delete" {
+		switch c.Op {
+		case "delete":
 			ev.Event = "deleted"
-		} else {
+		case "restore":
+			ev.Event, ev.Quantity, ev.UOMName = "restored", c.NewQuantity, c.NewUOM
+		default:
 			ev.Quantity, ev.UOMName = c.NewQuantity, c.NewUOM
 		}
 		events = append(events, ev)

@@ -30,6 +30,7 @@ type Store interface {
 	vintry.InventoryWriter
 	vintry.ImportService
 	vintry.JobQueue
+	vintry.JobLifecycle
 	vintry.DraftService
 	metrics.JobCounter
 	Ping(ctx context.Context) error

@@ -1,0 +1,100 @@
+package http
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/vintry/vintry"
+)
+
+// revertRequest is the optional body of a revert.
+type revertRequest struct {
+	Force         bool `json:"force"`
+	SkipConflicts bool `json:"skip_conflicts"`
+}
+
+// revertCounts says what a revert did.
+type revertCounts struct {
+	RevertsJobLogID int64                   `json:"reverts_job_log_id"`
+	Deleted         int                     `json:"deleted"`
+	Restored        int                     `json:"restored"`
+	Recreated       int                     `json:"recreated"`
+	Unchanged       int                     `json:"unchanged"`
+	Conflicts       []vintry.RevertConflict `json:"conflicts"`
+}
+
+type revertResponse struct {
+	Message string       `json:"message"`
+	Content jobStatus    `json:"content"`
+	Revert  revertCounts `json:"revert"`
+}
+
+func (s *Server) handleImportJobRevert(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		writeError(w, r, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound))
+		return
+	}
+	body, err := readBody(w, r, smallBodyLimit, "The request body exceeds the maximum allowed size of "+sizeText(smallBodyLimit))
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	opts, err := decodeRevert(body)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	res, err := s.Lifecycle.RevertImportJob(r.Context(), id, opts)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	var out revertResponse
+	out.Message = fmt.Sprintf("Import job %d reverted", id)
+	out.Content = s.jobStatus(r, res.Job)
+	out.Revert = revertCounts{RevertsJobLogID: id, Deleted: res.Deleted, Restored: res.Restored,
+		Recreated: res.Recreated, Unchanged: res.Unchanged, Conflicts: res.Conflicts}
+	if out.Revert.Conflicts == nil {
+		out.Revert.Conflicts = []vintry.RevertConflict{}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// decodeRevert reads a revert body: empty, or a JSON object whose force and
+// skip_conflicts, when present, are booleans.
+func decodeRevert(body []byte) (vintry.RevertOptions, error) {
+	var in revertRequest
+	if len(bytes.TrimSpace(body)) == 0 {
+		return vintry.RevertOptions{}, nil
+	}
+	if err := json.Unmarshal(body, &in); err != nil {
+		var typeErr *json.UnmarshalTypeError
+		switch {
+		case !errors.As(err, &typeErr):
+			return vintry.RevertOptions{}, malformedJSON(err)
+		case typeErr.Field == "":
+			return vintry.RevertOptions{}, vintry.FieldError("body", "The request body must be a JSON object.")
+		default:
+			return vintry.RevertOptions{}, vintry.FieldError(typeErr.Field, fmt.Sprintf("The %s field must be a boolean.", typeErr.Field))
+		}
+	}
+	return vintry.RevertOptions{Force: in.Force, SkipConflicts: in.SkipConflicts}, nil
+}
+
+func (s *Server) handleImportJobCancel(w http.ResponseWriter, r *http.Request) {
+	id, ok := pathID(r, "id")
+	if !ok {
+		writeError(w, r, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound))
+		return
+	}
+	job, err := s.Lifecycle.CancelImportJob(r.Context(), id)
+	if err != nil {
+		writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, jobStatusResponse{Message: "Import job cancelled", Content: s.jobStatus(r, job)})
+}

@@ -1,0 +1,263 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/shopspring/decimal"
+	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/store"
+)
+
+// RevertImportJob implements vintry.JobLifecycle: the plan, the inverse
+// writes, the revert job with its files and the link from the reverted job
+// are one write transaction.
+func (db *DB) RevertImportJob(ctx context.Context, id int64, opts vintry.RevertOptions) (*vintry.RevertResult, error) {
+	var result *vintry.RevertResult
+	err := db.update(ctx, func(tx *Tx) error {
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		job, err := tx.findImportJob(ctx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		if err := store.CheckRevertable(job); err != nil {
+			return err
+		}
+		in, err := tx.revertInput(ctx, tenantID, id)
+		if err != nil {
+			return err
+		}
+		plan, err := store.PlanRevert(in, opts)
+		if err != nil || opts.Preview {
+			if plan != nil {
+				result = &plan.Result
+			}
+			return err
+		}
+		rev := store.RevertJob(job, tx.principal.UserID, tx.now, plan)
+		if err := tx.applyRevert(ctx, tenantID, rev, plan); err != nil {
+			return err
+		}
+		result = &plan.Result
+		result.Job = rev
+		return nil
+	})
+	return result, err
+}
+
+// applyRevert inserts the revert job, writes the plan, the job's files and
+// final state, and links the reverted job to it.
+func (tx *Tx) applyRevert(ctx context.Context, tenantID int64, rev *vintry.ImportJob, plan *store.RevertPlan) error {
+	if err := tx.insertImportJob(ctx, rev); err != nil {
+		return err
+	}
+	deletes, updates, restores := plan.Writes()
+	if len(deletes) > 0 {
+		if err := tx.deleteRecords(ctx, tenantID, deletes, rev.ID); err != nil {
+			return err
+		}
+	}
+	now := formatTime(tx.now)
+	for _, it := range updates {
+		if _, err := tx.ExecContext(ctx, `UPDATE inventory SET quantity = ?, uom_id = ?, updated_at = ?, last_job_id = ?
+			WHERE tenant_id = ? AND id = ?`, vintry.FormatQuantity(it.JobBefore.Quantity), it.JobBefore.UOMID, now, rev.ID,
+			tenantID, it.RecordID); err != nil {
+			return err
+		}
+		if err := tx.insertRevertChange(ctx, tenantID, rev.ID, "update", it, it.Now); err != nil {
+			return err
+		}
+	}
+	for _, it := range restores {
+		k := it.Key
+		if _, err := tx.ExecContext(ctx, `INSERT INTO inventory (id, tenant_id, item_id, bin_id, lot_id, date_filled, quantity, uom_id,
+			created_at, updated_at, last_job_id, created_job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			it.RecordID, tenantID, k.ItemID, k.BinID, k.LotID, k.DateFilled, vintry.FormatQuantity(it.JobBefore.Quantity),
+			it.JobBefore.UOMID, formatTime(it.RecordCreatedAt), now, rev.ID, nullID(it.RecordJobID)); err != nil {
+			return err
+		}
+		if err := tx.insertRevertChange(ctx, tenantID, rev.ID, "restore", it, nil); err != nil {
+			return err
+		}
+	}
+	files, err := store.RevertJobFiles(plan)
+	if err != nil {
+		return err
+	}
+	for kind, content := range map[vintry.FileKind][]byte{vintry.FileInput: files.Input, vintry.FileStaging: files.Staging,
+		vintry.FileOutput: files.Output, vintry.FileErrors: files.Errors} {
+		if err := tx.putFile(ctx, rev, kind, content); err != nil {
+			return err
+		}
+	}
+	if err := tx.finishImportJob(ctx, rev); err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE import_jobs SET reverted_by_job_id = ? WHERE id = ?`, rev.ID, rev.RevertsJobID)
+	return err
+}
+
+// insertRevertChange writes the history row of a revert's update or
+// restore: the record from old (nil for a restore) to the state before the
+// reverted job.
+func (tx *Tx) insertRevertChange(ctx context.Context, tenantID, jobID int64, op string, it store.RevertItem, old *store.RevertState) error {
+	var oldQty, oldUOM any
+	if old != nil {
+		oldQty, oldUOM = vintry.FormatQuantity(old.Quantity), old.UOMID
+	}
+	k := it.Key
+	_, err := tx.ExecContext(ctx, `
+		INSERT INTO inventory_changes (tenant_id, record_id, item_id, bin_id, lot_id, date_filled, op,
+			old_quantity, old_uom_id, new_quantity, new_uom_id, job_id, record_created_at, record_job_id, changed_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		tenantID, it.RecordID, k.ItemID, k.BinID, k.LotID, k.DateFilled, op, oldQty, oldUOM,
+		vintry.FormatQuantity(it.JobBefore.Quantity), it.JobBefore.UOMID, jobID, formatTime(it.RecordCreatedAt),
+		nullID(it.RecordJobID), formatTime(tx.now))
+	return err
+}
+
+// touchedRecords is a CTE of the ids of the records job ?2 of tenant ?1
+// created, changed, deleted or restored.
+const touchedRecords = `WITH touched (id) AS (
+	SELECT record_id FROM inventory_changes WHERE tenant_id = ?1 AND (job_id = ?2 OR record_job_id = ?2)
+	UNION SELECT id FROM inventory WHERE tenant_id = ?1 AND created_job_id = ?2)`
+
+// revertInput reads what a revert of job jobID decides on.
+func (tx *Tx) revertInput(ctx context.Context, tenantID, jobID int64) (store.RevertInput, error) {
+	in := store.RevertInput{JobID: jobID}
+	rows, err := tx.QueryContext(ctx, touchedRecords+`
+		SELECT c.id, c.record_id, c.item_id, c.bin_id, c.lot_id, c.date_filled, i.name, b.name, lt.name, c.op,
+		       c.old_quantity, c.old_uom_id, ou.name, c.new_quantity, c.new_uom_id, nu.name,
+		       COALESCE(c.job_id, 0), COALESCE(c.record_job_id, 0), c.record_created_at
+		FROM inventory_changes c
+		JOIN items i ON i.id = c.item_id JOIN bins b ON b.id = c.bin_id JOIN lots lt ON lt.id = c.lot_id
+		LEFT JOIN uoms ou ON ou.id = c.old_uom_id LEFT JOIN uoms nu ON nu.id = c.new_uom_id
+		WHERE c.tenant_id = ?1 AND c.record_id IN (SELECT id FROM touched) ORDER BY c.id`, tenantID, jobID)
+	if err != nil {
+		return in, err
+	}
+	for rows.Next() {
+		var c store.RevertChange
+		var oldQty, oldUOM, newQty, newUOM sql.NullString
+		var oldUOMID, newUOMID sql.NullInt64
+		var created string
+		k := &c.Key
+		if err := rows.Scan(&c.ID, &c.RecordID, &k.ItemID, &k.BinID, &k.LotID, &k.DateFilled, &k.Item, &k.Bin, &k.Lot, &c.Op,
+			&oldQty, &oldUOMID, &oldUOM, &newQty, &newUOMID, &newUOM, &c.JobID, &c.RecordJobID, &created); err != nil {
+			rows.Close()
+			return in, err
+		}
+		c.RecordCreatedAt = parseTime(created)
+		if c.Old, err = revertState(oldQty, oldUOMID, oldUOM); err == nil {
+			c.New, err = revertState(newQty, newUOMID, newUOM)
+		}
+		if err != nil {
+			rows.Close()
+			return in, err
+		}
+		in.Changes = append(in.Changes, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return in, err
+	}
+	if in.Created, err = tx.int64s(ctx, `
+		SELECT id FROM inventory WHERE tenant_id = ?1 AND created_job_id = ?2
+		UNION SELECT record_id FROM inventory_changes WHERE tenant_id = ?1 AND record_job_id = ?2`, tenantID, jobID); err != nil {
+		return in, err
+	}
+	in.Current, err = tx.revertCurrent(ctx, tenantID, jobID)
+	return in, err
+}
+
+// revertCurrent reads the records that exist now at the keys of the
+// records job jobID touched.
+func (tx *Tx) revertCurrent(ctx context.Context, tenantID, jobID int64) ([]store.RevertRecord, error) {
+	rows, err := tx.QueryContext(ctx, touchedRecords+`, keys AS (
+			SELECT item_id, bin_id, lot_id, date_filled FROM inventory_changes WHERE tenant_id = ?1 AND record_id IN (SELECT id FROM touched)
+			UNION SELECT item_id, bin_id, lot_id, date_filled FROM inventory WHERE tenant_id = ?1 AND id IN (SELECT id FROM touched))
+		SELECT inv.id, inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled, i.name, b.name, lt.name,
+		       inv.quantity, inv.uom_id, u.name, COALESCE(inv.created_job_id, 0), COALESCE(inv.last_job_id, 0), inv.created_at
+		FROM keys k JOIN inventory inv ON inv.tenant_id = ?1 AND inv.item_id = k.item_id AND inv.bin_id = k.bin_id
+		     AND inv.lot_id = k.lot_id AND inv.date_filled = k.date_filled
+		JOIN items i ON i.id = inv.item_id JOIN bins b ON b.id = inv.bin_id JOIN lots lt ON lt.id = inv.lot_id
+		JOIN uoms u ON u.id = inv.uom_id`, tenantID, jobID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []store.RevertRecord
+	for rows.Next() {
+		var r store.RevertRecord
+		var qty, created string
+		k := &r.Key
+		if err := rows.Scan(&r.ID, &k.ItemID, &k.BinID, &k.LotID, &k.DateFilled, &k.Item, &k.Bin, &k.Lot,
+			&qty, &r.State.UOMID, &r.State.UOM, &r.CreatedJobID, &r.LastJobID, &created); err != nil {
+			return nil, err
+		}
+		if r.State.Quantity, err = decimal.NewFromString(qty); err != nil {
+			return nil, err
+		}
+		r.CreatedAt = parseTime(created)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// revertState returns a stored state, nil when its quantity is NULL.
+func revertState(qty sql.NullString, uomID sql.NullInt64, uom sql.NullString) (*store.RevertState, error) {
+	if !qty.Valid {
+		return nil, nil
+	}
+	q, err := decimal.NewFromString(qty.String)
+	if err != nil {
+		return nil, fmt.Errorf("stored quantity %q: %w", qty.String, err)
+	}
+	return &store.RevertState{Quantity: q, UOMID: uomID.Int64, UOM: uom.String}, nil
+}
+
+// int64s runs a query of one integer column.
+func (tx *Tx) int64s(ctx context.Context, query string, args ...any) ([]int64, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var v int64
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// CancelImportJob implements vintry.JobLifecycle. It runs on the writer, so
+// it never interleaves with a worker's apply transaction: a job whose
+// changes committed first is finished, and the cancel is refused.
+func (db *DB) CancelImportJob(ctx context.Context, id int64) (*vintry.ImportJob, error) {
+	var job *vintry.ImportJob
+	err := db.update(ctx, func(tx *Tx) error {
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		if job, err = tx.findImportJob(ctx, tenantID, id); err != nil {
+			return err
+		}
+		if err := store.CheckCancellable(job); err != nil {
+			return err
+		}
+		store.Cancel(job, tx.principal.UserID, tx.now)
+		_, err = tx.ExecContext(ctx, `UPDATE import_jobs SET status = ?, completed_at = ?, log = ? WHERE id = ?`,
+			string(job.Status), nullTime(job.CompletedAt), jsonText(nonNil(job.Log)), job.ID)
+		return err
+	})
+	return job, err
+}
