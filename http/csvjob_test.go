@@ -57,7 +57,7 @@ func (e *env) readJob(tn *tenant, id int64) jobView {
 }
 
 // statusRank orders job statuses: a job only ever moves to a higher rank.
-var statusRank = map[string]int{"pending": 1, "processing": 2, "completed": 3, "completed_with_errors": 3, "failed": 3}
+var statusRank = map[string]int{"pending": 1, "processing": 2, "completed": 3, "completed_with_errors": 3, "failed": 3, "cancelled": 3}
 
 // waitJob polls the status endpoint until the job reaches a terminal status
 // and returns it. Along the way it checks that the status never goes back

@@ -34,9 +34,9 @@ type env struct {
 
 // newEnv starts the API on a fresh database: SQLite in a temp dir, or
 // PostgreSQL in a fresh schema when VINTRY_TEST_POSTGRES holds a URL (see
-// backend_test.go). Options, each a func(*vhttp.Config) or a
-// func(*sqlite.DB), may change the server config or the database (its
-// clock, say) before anything runs.
+// backend_test.go). Options, each a func(*vhttp.Config), a
+// func(*sqlite.DB) or a func(*jobs.Config), may change the server config,
+// the database (its clock, say) or the job queue before anything runs.
 func newEnv(t *testing.T, opts ...any) *env {
 	t.Helper()
 	cfg := vhttp.DefaultConfig
@@ -44,18 +44,22 @@ func newEnv(t *testing.T, opts ...any) *env {
 	// tests set their own limits.
 	cfg.RateLimit, cfg.LoginRateLimit = 0, 0
 	var dbOpts []func(*sqlite.DB)
+	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	jobCfg := jobs.Config{Workers: 2, MaxRecords: cfg.MaxRecords, Logger: logger}
 	for _, o := range opts {
 		switch o := o.(type) {
 		case func(*vhttp.Config):
 			o(&cfg)
 		case func(*sqlite.DB):
 			dbOpts = append(dbOpts, o)
+		case func(*jobs.Config):
+			o(&jobCfg)
 		default:
 			t.Fatalf("newEnv: unknown option %T", o)
 		}
 	}
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	db, stop := openBackend(t, dbOpts, jobs.Config{Workers: 2, MaxRecords: cfg.MaxRecords, Logger: logger})
+	jobCfg.MaxRecords = cfg.MaxRecords
+	db, stop := openBackend(t, dbOpts, jobCfg)
 	s := &vhttp.Server{Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, DB: db,
 		Logger: logger, Config: cfg}
 	// Every request and response of the suite is checked against openapi.yaml.
