@@ -1,0 +1,174 @@
+package store
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/shopspring/decimal"
+	"github.com/vintry/vintry"
+)
+
+const job = 10 // the job being reverted
+
+var key = RevertKey{ItemID: 1, BinID: 2, LotID: 3, DateFilled: "2024-01-01", Item: "124", Bin: "SS-01", Lot: "LOT"}
+
+func st(q string) *RevertState {
+	return &RevertState{Quantity: decimal.RequireFromString(q), UOMID: 1, UOM: "gal"}
+}
+
+func ch(id, record int64, op string, old, new *RevertState, by int64) RevertChange {
+	return RevertChange{ID: id, RecordID: record, Key: key, Op: op, Old: old, New: new, JobID: by, RecordJobID: 5}
+}
+
+func cur(id int64, q string, createdBy int64) RevertRecord {
+	return RevertRecord{ID: id, Key: key, State: *st(q), CreatedJobID: createdBy, LastJobID: createdBy}
+}
+
+// TestPlanRevert decides the revert of one record in each situation: what
+// the job did, what happened since, and each option.
+func TestPlanRevert(t *testing.T) {
+	tests := []struct {
+		name string
+		in   RevertInput
+		// conflict is "" or "<change> by <job>" (job 0: batch delete).
+		conflict string
+		// action per mode: default (only without conflict), skip, force.
+		action, skip, force string
+		occupant            bool // force deletes another record at the key first
+	}{
+		{name: "created, untouched since",
+			in:     RevertInput{Created: []int64{7}, Current: []RevertRecord{cur(7, "5", job)}},
+			action: ActionDelete, skip: ActionDelete, force: ActionDelete},
+		{name: "created, updated later",
+			in: RevertInput{Created: []int64{7}, Changes: []RevertChange{ch(1, 7, "update", st("5"), st("6"), 11)},
+				Current: []RevertRecord{cur(7, "6", job)}},
+			conflict: "updated by 11", skip: ActionDelete + " skipped", force: ActionDelete},
+		{name: "created, batch-deleted later",
+			in:       RevertInput{Created: []int64{7}, Changes: []RevertChange{ch(1, 7, "delete", st("5"), nil, 0)}},
+			conflict: "deleted by 0", skip: ActionNone + " skipped", force: ActionNone},
+		{name: "updated, untouched since",
+			in:     RevertInput{Changes: []RevertChange{ch(1, 7, "update", st("5"), st("6"), job)}, Current: []RevertRecord{cur(7, "6", 3)}},
+			action: ActionUpdate, skip: ActionUpdate, force: ActionUpdate},
+		{name: "updated, updated later",
+			in: RevertInput{Changes: []RevertChange{ch(1, 7, "update", st("5"), st("6"), job), ch(2, 7, "update", st("6"), st("8"), 12)},
+				Current: []RevertRecord{cur(7, "8", 3)}},
+			conflict: "updated by 12", skip: ActionUpdate + " skipped", force: ActionUpdate},
+		{name: "updated, changed before the job only",
+			in: RevertInput{Changes: []RevertChange{ch(1, 7, "update", st("4"), st("5"), 9), ch(2, 7, "update", st("5"), st("6"), job)},
+				Current: []RevertRecord{cur(7, "6", 3)}},
+			action: ActionUpdate, skip: ActionUpdate, force: ActionUpdate},
+		{name: "updated, batch-deleted later",
+			in:       RevertInput{Changes: []RevertChange{ch(1, 7, "update", st("5"), st("6"), job), ch(2, 7, "delete", st("6"), nil, 0)}},
+			conflict: "deleted by 0", skip: ActionRestore + " skipped", force: ActionRestore},
+		{name: "deleted (by a revert), key free",
+			in:     RevertInput{Changes: []RevertChange{ch(1, 7, "delete", st("5"), nil, job)}},
+			action: ActionRestore, skip: ActionRestore, force: ActionRestore},
+		{name: "deleted, key taken by a later record",
+			in:       RevertInput{Changes: []RevertChange{ch(1, 7, "delete", st("5"), nil, job)}, Current: []RevertRecord{cur(8, "9", 13)}},
+			conflict: "created by 13", skip: ActionRestore + " skipped", force: ActionRestore, occupant: true},
+		{name: "deleted, restored later",
+			in: RevertInput{Changes: []RevertChange{ch(1, 7, "delete", st("5"), nil, job), ch(2, 7, "restore", nil, st("5"), 14)},
+				Current: []RevertRecord{cur(7, "5", 3)}},
+			conflict: "restored by 14", skip: ActionNone + " skipped", force: ActionNone},
+		{name: "restored (by a revert of a revert)",
+			in:     RevertInput{Changes: []RevertChange{ch(1, 7, "delete", st("5"), nil, 9), ch(2, 7, "restore", nil, st("5"), job)}, Current: []RevertRecord{cur(7, "5", 3)}},
+			action: ActionDelete, skip: ActionDelete, force: ActionDelete},
+		{name: "record not as the job left it, no history",
+			in:       RevertInput{Changes: []RevertChange{ch(1, 7, "update", st("5"), st("6"), job)}, Current: []RevertRecord{cur(7, "7", 3)}},
+			conflict: "updated by 3", skip: ActionUpdate + " skipped", force: ActionUpdate},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.in.JobID = job
+			for _, mode := range []struct {
+				name string
+				opts vintry.RevertOptions
+				want string
+			}{{"default", vintry.RevertOptions{}, tt.action}, {"skip", vintry.RevertOptions{SkipConflicts: true}, tt.skip},
+				{"force", vintry.RevertOptions{Force: true}, tt.force}} {
+				plan, err := PlanRevert(tt.in, mode.opts)
+				if mode.name == "default" && tt.conflict != "" {
+					if vintry.ErrorCode(err) != vintry.ECONFLICT || vintry.ErrorMessage(err) != MsgRevertConflicts(1) {
+						t.Errorf("default: err = %v, want the conflict", err)
+					}
+					continue
+				}
+				if err != nil || len(plan.Items) != 1 {
+					t.Fatalf("%s: %v, %+v", mode.name, err, plan)
+				}
+				it := plan.Items[0]
+				got := it.Action
+				if it.Skipped {
+					got += " skipped"
+				}
+				if got != mode.want || it.RecordID != 7 {
+					t.Errorf("%s: action %q, want %q", mode.name, got, mode.want)
+				}
+				if conflict := conflictText(it.Conflict); conflict != tt.conflict {
+					t.Errorf("%s: conflict %q, want %q", mode.name, conflict, tt.conflict)
+				}
+				deletes, _, _ := plan.Writes()
+				if hasOcc := len(deletes) > 0 && deletes[0] == 8; hasOcc != (tt.occupant && mode.name == "force") {
+					t.Errorf("%s: deletes %v", mode.name, deletes)
+				}
+				wantStatus := vintry.StatusCompleted
+				if tt.conflict != "" && mode.name == "skip" {
+					wantStatus = vintry.StatusCompletedWithErrors
+				}
+				if plan.Status != wantStatus {
+					t.Errorf("%s: status %s, want %s", mode.name, plan.Status, wantStatus)
+				}
+			}
+		})
+	}
+}
+
+func conflictText(c *vintry.RevertConflict) string {
+	if c == nil {
+		return ""
+	}
+	by := int64(0)
+	if c.ChangedByJobID != nil {
+		by = *c.ChangedByJobID
+	}
+	return fmt.Sprintf("%s by %d", c.Change, by)
+}
+
+// TestPlanRevertCountsAndFiles checks a plan's counts, its revert job and
+// its files for a job that created, updated and (as a revert) deleted.
+func TestPlanRevertCountsAndFiles(t *testing.T) {
+	other := key
+	other.DateFilled = "2024-02-02"
+	in := RevertInput{JobID: job, Created: []int64{1},
+		Changes: []RevertChange{ch(1, 2, "update", st("5"), st("6"), job), ch(2, 3, "update", st("1"), st("2"), job),
+			ch(3, 3, "update", st("2"), st("3"), 20)},
+		Current: []RevertRecord{cur(1, "1", job), cur(2, "6", 3), cur(3, "3", 3)}}
+	in.Current[0].Key = other
+	plan, err := PlanRevert(in, vintry.RevertOptions{SkipConflicts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := plan.Result
+	if r.Deleted != 1 || r.Restored != 1 || r.Recreated != 0 || len(r.Conflicts) != 1 || r.Conflicts[0].RecordID != 3 {
+		t.Fatalf("result %+v", r)
+	}
+	rev := RevertJob(&vintry.ImportJob{ID: job, TenantID: 1}, 4, plan.Items[0].RecordCreatedAt, plan)
+	if rev.Type != vintry.JobTypeRevert || rev.RevertsJobID != job || rev.Status != vintry.StatusCompletedWithErrors ||
+		rev.Summary != (vintry.Summary{Total: 3, Updated: 1, Failed: 1, Deleted: 1}) || len(rev.Errors) != 1 || rev.Errors[0].Row != 4 {
+		t.Fatalf("revert job %+v", rev)
+	}
+	files, err := RevertJobFiles(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "line,record_id,item_name,bin_name,lot_name,date_filled,quantity_now,uom_now,quantity_reverted,uom_reverted,action,result,message\n" +
+		"2,1,124,SS-01,LOT,2024-02-02,1,gal,,,delete,reverted,\n" +
+		"3,2,124,SS-01,LOT,2024-01-01,6,gal,5,gal,update,reverted,\n" +
+		"4,3,124,SS-01,LOT,2024-01-01,3,gal,1,gal,update,conflict,The record was updated later by job 20\n"
+	if string(files.Output) != want {
+		t.Errorf("output file:\n%s\nwant\n%s", files.Output, want)
+	}
+	if string(files.Errors) != "line,field,value,message,hint\n4,record_id,3,The record was updated later by job 20,\n" {
+		t.Errorf("errors file:\n%s", files.Errors)
+	}
+}
