@@ -360,3 +360,33 @@ type JobLifecycle interface {
 	// changes are applied; ECONFLICT when it has finished.
 	CancelImportJob(ctx context.Context, id int64) (*ImportJob, error)
 }
+
+// CheckRevertable returns ECONFLICT, saying why, when the job cannot be
+// reverted: it changed nothing (failed, cancelled, a dry run), has not
+// finished, or was already reverted.
+func (j *ImportJob) CheckRevertable() error {
+	switch {
+	case j.RevertedByJobID != 0:
+		return Errorf(ECONFLICT, "This import was already reverted by job %d.", j.RevertedByJobID)
+	case j.Status == StatusPending || j.Status == StatusProcessing:
+		return Errorf(ECONFLICT, "%s", MsgJobNotFinished)
+	case j.Status == StatusCancelled:
+		return Errorf(ECONFLICT, "The import was cancelled and changed nothing.")
+	case j.Status == StatusFailed:
+		return Errorf(ECONFLICT, "The import failed and changed nothing.")
+	case j.Args.DryRun:
+		return Errorf(ECONFLICT, "The import was a dry run and changed nothing.")
+	}
+	return nil
+}
+
+// CheckCancellable returns ECONFLICT when the job has finished.
+func (j *ImportJob) CheckCancellable() error {
+	switch {
+	case j.Status == StatusCancelled:
+		return Errorf(ECONFLICT, "The import was already cancelled.")
+	case j.Status.Terminal():
+		return Errorf(ECONFLICT, "%s", MsgJobAlreadyFinished)
+	}
+	return nil
+}

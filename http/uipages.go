@@ -50,6 +50,7 @@ func (s *Server) handleJobsPage(w http.ResponseWriter, r *http.Request) {
 
 type jobView struct {
 	Job        *vintry.ImportJob
+	CanRevert  bool // the user is an admin and the job can be reverted
 	Steps      []stepView
 	Files      []fileLink
 	Errors     []vintry.RowError
@@ -88,6 +89,9 @@ func (s *Server) handleJobPage(w http.ResponseWriter, r *http.Request) {
 
 func newJobView(r *http.Request, job *vintry.ImportJob) jobView {
 	v := jobView{Job: job}
+	if p, _ := vintry.PrincipalFromContext(r.Context()); p.IsAdmin() {
+		v.CanRevert = job.CheckRevertable() == nil
+	}
 	for i, name := range vintry.JobSteps {
 		state := "todo"
 		switch {

@@ -30,7 +30,7 @@ func (db *DB) RevertImportJob(ctx context.Context, id int64, opts vintry.RevertO
 		if err != nil {
 			return err
 		}
-		if err := store.CheckRevertable(job); err != nil {
+		if err := job.CheckRevertable(); err != nil {
 			return err
 		}
 		in, err := tx.revertInput(ctx, tenantID, id)
@@ -232,7 +232,7 @@ func (db *DB) CancelImportJob(ctx context.Context, id int64) (*vintry.ImportJob,
 		} else if err != nil {
 			return err
 		}
-		if err := store.CheckCancellable(job); err != nil {
+		if err := job.CheckCancellable(); err != nil {
 			return err
 		}
 		store.Cancel(job, tx.principal.UserID, tx.now)

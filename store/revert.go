@@ -307,25 +307,6 @@ func MsgRevertConflicts(n int) string {
 	return fmt.Sprintf("The import cannot be reverted: %d records were changed after it.", n)
 }
 
-// CheckRevertable refuses the revert of a job that changed nothing or was
-// already reverted.
-func CheckRevertable(job *vintry.ImportJob) error {
-	conflict := func(format string, args ...any) error { return vintry.Errorf(vintry.ECONFLICT, format, args...) }
-	switch {
-	case job.RevertedByJobID != 0:
-		return conflict("This import was already reverted by job %d.", job.RevertedByJobID)
-	case job.Status == vintry.StatusPending || job.Status == vintry.StatusProcessing:
-		return conflict("%s", vintry.MsgJobNotFinished)
-	case job.Status == vintry.StatusCancelled:
-		return conflict("The import was cancelled and changed nothing.")
-	case job.Status == vintry.StatusFailed:
-		return conflict("The import failed and changed nothing.")
-	case job.Args.DryRun:
-		return conflict("The import was a dry run and changed nothing.")
-	}
-	return nil
-}
-
 // RevertJob returns the finished revert job of a plan (the engine inserts
 // it and sets its id) for the job it reverts.
 func RevertJob(reverted *vintry.ImportJob, userID int64, now time.Time, plan *RevertPlan) *vintry.ImportJob {
@@ -454,17 +435,6 @@ func (f *csvFile) bytes() ([]byte, error) {
 		f.err = f.w.Error()
 	}
 	return f.buf.Bytes(), f.err
-}
-
-// CheckCancellable refuses to cancel a job that has finished.
-func CheckCancellable(job *vintry.ImportJob) error {
-	switch {
-	case job.Status == vintry.StatusCancelled:
-		return vintry.Errorf(vintry.ECONFLICT, "The import was already cancelled.")
-	case job.Status.Terminal():
-		return vintry.Errorf(vintry.ECONFLICT, "%s", vintry.MsgJobAlreadyFinished)
-	}
-	return nil
 }
 
 // Cancel sets a pending or processing job cancelled by user userID at now.
