@@ -48,6 +48,9 @@ func (c *ImportCmd) Run(ctx context.Context) error {
 		return err
 	}
 	c.report(os.Stdout, status)
+	if status.Status == "cancelled" {
+		return errors.New("the import was cancelled; nothing was written")
+	}
 	if status.Status == "failed" || status.Summary.Failed > 0 {
 		return errRowsFailed
 	}
@@ -200,7 +203,7 @@ func (c *ImportCmd) follow(ctx context.Context, statusURL string) (*jobStatus, e
 		}
 		bar.Set(st.Progress.CompletedSteps)
 		switch st.Status {
-		case "completed", "completed_with_errors", "failed":
+		case "completed", "completed_with_errors", "failed", "cancelled":
 			bar.Finish()
 			return st, nil
 		}
