@@ -296,3 +296,45 @@ func TestBrowserImport(t *testing.T) {
 		}
 	})
 }
+
+// TestBrowserRevert imports the wrong file, presses Revert on its job page,
+// confirms the counts, and finds the inventory exactly as before.
+func TestBrowserRevert(t *testing.T) {
+	e := newEnv(t)
+	tn := e.newTenant("winery", true)
+	e.mustImport(tn, rec("124", "SS-01", "FG-GEN-LOT", "2024-01-01", 5, "gal"))
+	before := e.snapshot(tn)
+	b := newBrowser(t, e)
+	b.navigate(200, "/winery/login", chromedp.Navigate(e.URL+"/winery/login"))
+	b.do(chromedp.SendKeys(chromedp.ID("email"), "admin@winery.test"), chromedp.SendKeys(chromedp.ID("password"), testPassword))
+	b.navigate(200, "/winery"+uiJobs, chromedp.Click(chromedp.CSS("main form button[type=submit]")))
+
+	id := b.importFile("winery", "wrong.csv", browserHeader+
+		"124,SS-01,FG-GEN-LOT,2024-01-01,500,gal\n"+
+		"CAB 2019,BBL-117,RM19CASSH.ZAM,2024-04-01,59.25,gal\n", false, false)
+	b.waitVisible("#live .badge-completed")
+	if e.snapshot(tn)[1] == before[1] {
+		t.Fatalf("the wrong file changed nothing")
+	}
+	b.waitVisible("#revert-job")
+	b.navigate(200, uiJobPath("winery", id)+"/revert", chromedp.Click(chromedp.CSS("#revert-job")))
+	counts := run(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("ul.revert-counts li")].map(li => li.textContent)`))
+	want := []string{"1 created record(s) will be deleted", "1 updated record(s) will be restored",
+		"0 deleted record(s) will be re-created", "0 conflict(s)"}
+	if !slices.Equal(counts, want) {
+		t.Errorf("confirmation shows %q, want %q", counts, want)
+	}
+	b.screenshot("revert")
+	if _, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS("#revert-confirm"))); err != nil {
+		t.Fatal(err)
+	}
+	loc := strings.TrimPrefix(run(b, chromedp.Location()), e.URL)
+	if m := jobPagePath.FindStringSubmatch(loc); m == nil || m[1] == strconv.FormatInt(id, 10) {
+		t.Fatalf("confirming landed on %s: %s", loc, run(b, chromedp.Text(chromedp.CSS("main"))))
+	}
+	b.waitVisible("#live .badge-completed")
+	if got := run(b, chromedp.Text(chromedp.CSS("main"))); !strings.Contains(got, fmt.Sprintf("Revert of import job %d", id)) {
+		t.Errorf("revert job page: %s", got)
+	}
+	e.wantSnapshot(tn, before, "after Revert in the browser")
+}
