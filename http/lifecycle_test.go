@@ -471,3 +471,32 @@ func TestCancelRace(t *testing.T) {
 	}
 	t.Logf("outcomes: %v", outcomes)
 }
+
+// TestRevertKeyTakenLater reverts a revert that deleted a record whose key
+// a later import used again: a conflict; forced, the later record gives
+// way to the old one under its id; reverting that brings the later one back.
+func TestRevertKeyTakenLater(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tn := e.newTenant("acme", true)
+	a := e.mustImport(tn, rec("124", "SS-01", "FG-GEN-LOT", "2024-01-01", "5", "gal"))
+	withA := e.snapshot(tn)
+	undoA := e.revert(tn, a.JobLogID, nil)
+	b := e.mustImport(tn, rec("124", "SS-01", "FG-GEN-LOT", "2024-01-01", "9", "9LE"))
+	withB := e.snapshot(tn)
+
+	var body conflictError
+	res := e.do("POST", revertPath(tn, undoA.Content.JobLogID), tn.AdminToken, nil)
+	wantError(t, res, http.StatusConflict, "The import cannot be reverted: 1 record was changed after it.")
+	res.Decode(t, &body)
+	if c := body.Content.Conflicts; len(c) != 1 || c[0].Change != "created" || c[0].ChangedBy == nil || *c[0].ChangedBy != b.JobLogID {
+		t.Fatalf("conflicts = %+v", c)
+	}
+	forced := e.revert(tn, undoA.Content.JobLogID, `{"force":true}`)
+	if forced.Revert.Recreated != 1 || forced.Revert.Deleted != 1 {
+		t.Fatalf("forced revert: %+v", forced.Revert)
+	}
+	e.wantSnapshot(tn, withA, "after the forced revert")
+	e.revert(tn, forced.Content.JobLogID, nil)
+	e.wantSnapshot(tn, withB, "after reverting the forced revert")
+}

@@ -166,7 +166,7 @@ func PlanRevert(in RevertInput, opts vintry.RevertOptions) (*RevertPlan, error) 
 	}
 	plan := &RevertPlan{Status: vintry.StatusCompleted}
 	for id := range ids {
-		it, ok := planItem(in.JobID, id, byRecord[id], current, atKey)
+		it, ok := planItem(in.JobID, id, byRecord[id], current, atKey, ids)
 		if !ok {
 			continue
 		}
@@ -178,7 +178,10 @@ func PlanRevert(in RevertInput, opts vintry.RevertOptions) (*RevertPlan, error) 
 
 // planItem describes the job's change of record id and what undoing it
 // takes; false when the record is unknown (no change row, not current).
-func planItem(jobID, id int64, changes []RevertChange, current map[int64]RevertRecord, atKey map[[4]string]RevertRecord) (RevertItem, bool) {
+// Another record at its key is an occupant unless the job itself touched
+// it (a forced revert put it there): the revert deletes it anyway.
+func planItem(jobID, id int64, changes []RevertChange, current map[int64]RevertRecord, atKey map[[4]string]RevertRecord,
+	touched map[int64]bool) (RevertItem, bool) {
 	it := RevertItem{RecordID: id}
 	now, exists := current[id]
 	if exists {
@@ -216,7 +219,7 @@ func planItem(jobID, id int64, changes []RevertChange, current map[int64]RevertR
 	}
 	if n := len(later); n > 0 {
 		it.Conflict = it.conflict(later[n-1].JobID, changeEvent(later[n-1].Op))
-	} else if occ, ok := atKey[it.Key.ids()]; ok && occ.ID != id && it.JobAfter == nil {
+	} else if occ, ok := atKey[it.Key.ids()]; ok && occ.ID != id && !touched[occ.ID] && it.JobAfter == nil {
 		it.Conflict = it.conflict(occ.CreatedJobID, "created")
 	} else if !it.JobAfter.equal(it.Now) {
 		// History and record disagree: treat the record as changed since.
@@ -236,7 +239,7 @@ func planItem(jobID, id int64, changes []RevertChange, current map[int64]RevertR
 		it.Action = ActionUpdate
 	default:
 		it.Action = ActionRestore
-		if occ, ok := atKey[it.Key.ids()]; ok && occ.ID != id {
+		if occ, ok := atKey[it.Key.ids()]; ok && occ.ID != id && !touched[occ.ID] {
 			it.Occupant = &occ
 		}
 	}

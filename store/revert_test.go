@@ -123,6 +123,27 @@ func TestPlanRevert(t *testing.T) {
 	}
 }
 
+// TestPlanRevertOfForcedRevert reverts a revert that deleted the record
+// holding a key and restored the one it had replaced: the record it
+// restored is deleted again first, and the one it deleted comes back
+// without a conflict.
+func TestPlanRevertOfForcedRevert(t *testing.T) {
+	in := RevertInput{JobID: job, Changes: []RevertChange{
+		ch(1, 7, "delete", st("5"), nil, 9),    // job 9 deleted 7
+		ch(2, 8, "delete", st("6"), nil, job),  // the forced revert deleted 8, which held the key
+		ch(3, 7, "restore", nil, st("5"), job), // and restored 7
+	}, Current: []RevertRecord{cur(7, "5", 3)}}
+	plan, err := PlanRevert(in, vintry.RevertOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deletes, updates, restores := plan.Writes()
+	if fmt.Sprint(deletes) != "[7]" || len(updates) != 0 || len(restores) != 1 || restores[0].RecordID != 8 ||
+		len(plan.Result.Conflicts) != 0 || plan.Result.Deleted != 1 || plan.Result.Recreated != 1 {
+		t.Errorf("deletes %v, restores %+v, result %+v", deletes, restores, plan.Result)
+	}
+}
+
 func conflictText(c *vintry.RevertConflict) string {
 	if c == nil {
 		return ""
