@@ -134,11 +134,12 @@ const touchedRecords = `WITH touched (id) AS (
 func (tx *Tx) revertInput(ctx context.Context, tenantID, jobID int64) (store.RevertInput, error) {
 	in := store.RevertInput{JobID: jobID}
 	rows, err := tx.Query(ctx, touchedRecords+`
-		SELECT c.id, c.record_id, c.item_id, c.bin_id, c.lot_id, c.date_filled, i.name, b.name, lt.name, c.op,
+		SELECT c.id, c.record_id, c.item_id, c.bin_id, c.lot_id, c.date_filled,
+		       COALESCE(i.name, ''), COALESCE(b.name, ''), COALESCE(lt.name, ''), c.op,
 		       c.old_quantity, c.old_uom_id, ou.name, c.new_quantity, c.new_uom_id, nu.name,
 		       COALESCE(c.job_id, 0), COALESCE(c.record_job_id, 0), c.record_created_at
-		FROM inventory_changes c
-		JOIN items i ON i.id = c.item_id JOIN bins b ON b.id = c.bin_id JOIN lots lt ON lt.id = c.lot_id
+		FROM inventory_changes c -- left joins: master data may have been deleted since
+		LEFT JOIN items i ON i.id = c.item_id LEFT JOIN bins b ON b.id = c.bin_id LEFT JOIN lots lt ON lt.id = c.lot_id
 		LEFT JOIN uoms ou ON ou.id = c.old_uom_id LEFT JOIN uoms nu ON nu.id = c.new_uom_id
 		WHERE c.tenant_id = $1 AND c.record_id IN (SELECT id FROM touched) ORDER BY c.id`, tenantID, jobID)
 	if err != nil {

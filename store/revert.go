@@ -173,7 +173,23 @@ func PlanRevert(in RevertInput, opts vintry.RevertOptions) (*RevertPlan, error) 
 		plan.Items = append(plan.Items, it)
 	}
 	sort.Slice(plan.Items, func(i, j int) bool { return plan.Items[i].RecordID < plan.Items[j].RecordID })
-	return plan, plan.decide(opts)
+	if err := plan.decide(opts); err != nil {
+		return plan, err
+	}
+	return plan, plan.checkMasterData()
+}
+
+// checkMasterData refuses to re-create a record whose item, bin, lot or
+// UOM was deleted since (history keeps ids, the names are gone).
+func (p *RevertPlan) checkMasterData() error {
+	for _, it := range p.Items {
+		if it.Applied() && (it.Action == ActionRestore || it.Action == ActionUpdate) &&
+			(it.Key.Item == "" || it.Key.Bin == "" || it.Key.Lot == "" || it.JobBefore.UOM == "") {
+			return vintry.Errorf(vintry.ECONFLICT,
+				"The import cannot be reverted: record %d cannot be restored because its item, bin, lot or UOM no longer exists.", it.RecordID)
+		}
+	}
+	return nil
 }
 
 // planItem describes the job's change of record id and what undoing it

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -141,6 +142,18 @@ func TestPlanRevertOfForcedRevert(t *testing.T) {
 	if fmt.Sprint(deletes) != "[7]" || len(updates) != 0 || len(restores) != 1 || restores[0].RecordID != 8 ||
 		len(plan.Result.Conflicts) != 0 || plan.Result.Deleted != 1 || plan.Result.Recreated != 1 {
 		t.Errorf("deletes %v, restores %+v, result %+v", deletes, restores, plan.Result)
+	}
+}
+
+// TestPlanRevertMissingMasterData refuses to re-create a record whose UOM
+// was deleted since.
+func TestPlanRevertMissingMasterData(t *testing.T) {
+	gone := st("5")
+	gone.UOM = ""
+	in := RevertInput{JobID: job, Changes: []RevertChange{ch(1, 7, "delete", gone, nil, job)}}
+	_, err := PlanRevert(in, vintry.RevertOptions{})
+	if vintry.ErrorCode(err) != vintry.ECONFLICT || !strings.Contains(vintry.ErrorMessage(err), "record 7 cannot be restored") {
+		t.Errorf("err = %v", err)
 	}
 }
 
