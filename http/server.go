@@ -43,14 +43,14 @@ type Server struct {
 	}
 	Imports vintry.ImportService
 	Jobs    vintry.JobQueue
-	// Lifecycle reverts and cancels jobs.
-	Lifecycle vintry.JobLifecycle
-	Drafts    vintry.DraftService
-	DB        Pinger
-	Logger    *slog.Logger
-	Config    Config
+	Drafts  vintry.DraftService
+	DB      Pinger
+	Logger  *slog.Logger
+	Config  Config
 	// Metrics, when set, records requests and imports and is served at /metrics.
 	Metrics *metrics.Metrics
+	// Lifecycle reverts and cancels jobs.
+	Lifecycle vintry.JobLifecycle
 
 	tokenLimits *limiters // per API token
 	loginLimits *limiters // per client IP and per email, on token create
