@@ -136,6 +136,9 @@ func (s *Server) jobStatusLink(r *http.Request, id int64) string {
 // record's values are checked later, row by row.
 func decodeImportJSON(body []byte, maxRecords int) (vintry.ImportRequest, error) {
 	var req vintry.ImportRequest
+	if err := checkJSONText(body); err != nil {
+		return req, err
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
 		if json.Valid(body) {

@@ -55,6 +55,9 @@ func readCredentials(w http.ResponseWriter, r *http.Request) (credentials, error
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "application/json":
+		if err := checkJSONText(body); err != nil {
+			return c, err
+		}
 		var raw map[string]any
 		if err := json.Unmarshal(body, &raw); err != nil {
 			if json.Valid(body) {
