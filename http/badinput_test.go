@@ -3,14 +3,17 @@ package http_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -61,6 +64,10 @@ func TestBadInputCorpus(t *testing.T) {
 	e.mustImport(tn,
 		rec("ZAMNVCAS19", "SS-01", "RM19CASRUT.ZAM", "2024-01-31", "5000", "gal"),
 		rec("124", "FG-GEN-BIN", "FG-GEN-LOT", "2024-02-29", "12.5", "9LE"))
+	session, err := e.DB.CreateSession(context.Background(), tn.Slug, "member@acme.test", testPassword, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
 	before := e.snapshot(tn)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -71,7 +78,7 @@ func TestBadInputCorpus(t *testing.T) {
 					before = after // report each change once, at the case that made it
 				}
 			}()
-			e.runBadCase(tn, c)
+			e.runBadCase(tn, session, c)
 		})
 	}
 }
@@ -94,11 +101,14 @@ func (e *env) snapshot(tn *tenant) string {
 // panics, Go internals.
 var internalLeak = regexp.MustCompile(`(?i)sqlite|sqlstate|pgx|postgres|panic|goroutine|runtime error|\.go:[0-9]`)
 
-func (e *env) runBadCase(tn *tenant, c badCase) {
+func (e *env) runBadCase(tn *tenant, session string, c badCase) {
 	t := e.t
 	t.Helper()
-	token := map[string]string{"admin": tn.AdminToken, "member": tn.MemberToken, "none": "", "bogus": "1|" + strings.Repeat("x", 40)}[c.auth]
+	token := map[string]string{"admin": tn.AdminToken, "member": tn.MemberToken, "bogus": "1|" + strings.Repeat("x", 40)}[c.auth]
 	headers := append([]string{}, c.headers...)
+	if c.auth == "session" {
+		headers = append(headers, "Cookie: vintry_session="+session)
+	}
 	body := c.body
 	ct := c.contentType
 	if c.form != nil {
@@ -137,10 +147,18 @@ func (e *env) runBadCase(tn *tenant, c badCase) {
 			Errors   []rowError `json:"errors"`
 		} `json:"content"`
 	}
-	if strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+	switch ct := res.Header.Get("Content-Type"); {
+	case strings.HasPrefix(ct, "application/json"):
 		res.Decode(t, &got)
-	} else if c.status >= 400 {
-		t.Fatalf("error answer is %q, not JSON: %s", res.Header.Get("Content-Type"), clip(res.Body))
+	case c.auth == "session" && strings.HasPrefix(ct, "text/html"):
+		// A page: its message is somewhere in the HTML.
+		if body := html.UnescapeString(string(res.Body)); strings.Contains(body, c.message) {
+			got.Message = c.message
+		} else {
+			got.Message = "(a page without the message)"
+		}
+	case c.status >= 400:
+		t.Fatalf("error answer is %q, not JSON: %s", ct, clip(res.Body))
 	}
 	if c.status >= 400 && got.Message == "" {
 		t.Errorf("error without a message: %s", clip(res.Body))
@@ -338,8 +356,8 @@ func parseBadCase(name string, data []byte) (badCase, error) {
 	if c.status >= 400 && c.message == "" {
 		return c, fmt.Errorf("an error case needs expect-message")
 	}
-	if c.auth != "admin" && c.auth != "member" && c.auth != "none" && c.auth != "bogus" {
-		return c, fmt.Errorf("auth %q is not admin, member, none or bogus", c.auth)
+	if !slices.Contains([]string{"admin", "member", "session", "none", "bogus"}, c.auth) {
+		return c, fmt.Errorf("auth %q is not admin, member, session, none or bogus", c.auth)
 	}
 	if hasBody {
 		text := string(body)
