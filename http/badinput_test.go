@@ -319,7 +319,9 @@ func parseBadCase(name string, data []byte) (badCase, error) {
 		case "auth":
 			c.auth = value
 		case "header":
-			c.headers = append(c.headers, value)
+			var h string
+			h, err = expandTemplate(value)
+			c.headers = append(c.headers, h)
 		case "newline":
 			newline = value
 		case "expect-status":

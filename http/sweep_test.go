@@ -101,6 +101,10 @@ const (
 
 // sweepRoutes is the sweep's table: every route of the route table with
 // {tenant} must have an entry (TestTenantIsolationSweep fails otherwise).
+// A new route's entry says how it authenticates and builds its calls from
+// a slug and a tenant's resources (add to sweepIDs and sweepTenant what it
+// names); each call's own status shows the request works, and its foreign
+// status what naming the other tenant's resources must get.
 func sweepRoutes() map[string]sweepRoute {
 	api := func(slug, rest string) string { return "/" + slug + "/api/v1/" + rest }
 	routes := map[string]sweepRoute{
