@@ -146,6 +146,9 @@ func decodeImportJSON(body []byte, maxRecords int) (vintry.ImportRequest, error)
 		}
 		return req, malformedJSON(err)
 	}
+	if top == nil { // the body is the JSON null
+		return req, vintry.FieldError("body", "The request body must be a JSON object with source, arguments and payload.")
+	}
 	v := &validation{}
 	if src, ok := top["source"]; !ok || isNull(src) {
 		v.add("source", "The source field is required.")
