@@ -68,12 +68,12 @@ func TestBadInputCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	before := e.snapshot(tn)
+	before := e.inventoryAndMasterData(tn)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			e := e.forT(t)
 			defer func() { // also after a failed assertion (t.Fatal)
-				if after := e.snapshot(tn); after != before {
+				if after := e.inventoryAndMasterData(tn); after != before {
 					t.Errorf("the case changed inventory or master data:\nbefore %s\nafter  %s", before, after)
 					before = after // report each change once, at the case that made it
 				}
@@ -83,8 +83,8 @@ func TestBadInputCorpus(t *testing.T) {
 	}
 }
 
-// snapshot is the tenant's inventory and master data as the API lists them.
-func (e *env) snapshot(tn *tenant) string {
+// inventoryAndMasterData is the tenant's inventory and master data as the API lists them.
+func (e *env) inventoryAndMasterData(tn *tenant) string {
 	e.t.Helper()
 	var b strings.Builder
 	for _, p := range []string{"inventory", "locations", "location-areas", "bins", "items", "lots", "uoms"} {

@@ -280,7 +280,7 @@ func TestTenantIsolationSweep(t *testing.T) {
 		b.AdminToken, b.MemberToken, b.Session, strings.SplitN(b.AdminToken, "|", 2)[1], strings.SplitN(b.MemberToken, "|", 2)[1]} {
 		secrets[v] = true
 	}
-	before := e.snapshot(b.tenant)
+	before := e.inventoryAndMasterData(b.tenant)
 	jobsBefore := e.jobCount(b.tenant)
 
 	patterns := (&vhttp.Server{Auth: e.DB, MasterData: e.DB, Inventory: e.DB, Imports: e.DB, Jobs: e.DB, Drafts: e.DB, DB: e.DB,
@@ -327,7 +327,7 @@ func TestTenantIsolationSweep(t *testing.T) {
 	})
 
 	// Beta is exactly as before, and its credentials and draft still work.
-	if after := e.snapshot(b.tenant); after != before {
+	if after := e.inventoryAndMasterData(b.tenant); after != before {
 		t.Errorf("beta's inventory or master data changed:\nbefore %s\nafter  %s", before, after)
 	}
 	if n := e.jobCount(b.tenant); n != jobsBefore {
