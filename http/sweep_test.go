@@ -32,8 +32,9 @@ type sweepIDs struct {
 // sweepTenant is a tenant of the sweep, with its credentials and resources.
 type sweepTenant struct {
 	*tenant
-	Session string // the member's UI session
-	IDs     sweepIDs
+	Session      string // the member's UI session
+	AdminSession string // the admin's UI session, for admin-only pages
+	IDs          sweepIDs
 }
 
 // sweepAccess is how a route authenticates its caller.
@@ -75,8 +76,8 @@ type sweepCall struct {
 // sweepRoute says how to call one route of the route table.
 type sweepRoute struct {
 	access sweepAccess
-	// admin: only an admin may call the route (alpha's member is then not
-	// used for its own and foreign calls).
+	// admin: only an admin may call the route (alpha's member token is then
+	// not used for its own and foreign calls; pages use the admin's session).
 	admin bool
 	// consumes: a successful call ends the credential it was made with
 	// (token revoke, sign-out), so the own call gets a fresh one.
@@ -343,6 +344,10 @@ func TestTenantIsolationSweep(t *testing.T) {
 		if res.Status != http.StatusOK {
 			t.Errorf("%s's session or draft stopped working: %d %.300s", sess.Slug, res.Status, res.Body)
 		}
+		res = e.do("GET", "/"+sess.Slug+uiJobs, "", nil, "Cookie: vintry_session="+sess.AdminSession)
+		if res.Status != http.StatusOK {
+			t.Errorf("%s's admin session stopped working: %d %.300s", sess.Slug, res.Status, res.Body)
+		}
 	}
 	if res := e.do("GET", "/alpha/api/v1/imports", a.AdminToken, nil); res.Status != http.StatusOK {
 		t.Errorf("alpha's admin token stopped working: %d", res.Status)
@@ -387,6 +392,9 @@ func (e *env) sweepTenant(slug string, ids sweepIDs, note string) *sweepTenant {
 	out := &sweepTenant{tenant: tn, IDs: ids}
 	var err error
 	if out.Session, err = e.DB.CreateSession(context.Background(), slug, "member@"+slug+".test", testPassword, 12*time.Hour); err != nil {
+		e.t.Fatal(err)
+	}
+	if out.AdminSession, err = e.DB.CreateSession(context.Background(), slug, "admin@"+slug+".test", testPassword, 12*time.Hour); err != nil {
 		e.t.Fatal(err)
 	}
 	ct, body := multipartBody(e.t, formPart{Name: "file", FileName: strings.ToLower(note) + "-draft.csv",
@@ -472,7 +480,8 @@ func (s *sweeper) refusals(access sweepAccess, where string, c sweepCall, slug s
 		s.check(where+", alpha's member token", c, "Authorization: Bearer "+s.a.MemberToken, forbidden, http.StatusForbidden)
 		s.check(where+", alpha's session", c, "Cookie: vintry_session="+s.a.Session, forbidden, http.StatusForbidden)
 	case accessPage:
-		for _, cred := range []string{"", "Cookie: vintry_session=" + s.a.Session, "Authorization: Bearer " + s.a.AdminToken} {
+		for _, cred := range []string{"", "Cookie: vintry_session=" + s.a.Session, "Cookie: vintry_session=" + s.a.AdminSession,
+			"Authorization: Bearer " + s.a.AdminToken} {
 			res := s.check(where+", credentials "+strings.SplitN(cred, ":", 2)[0], c, cred, "", http.StatusSeeOther)
 			if loc := res.Header.Get("Location"); !strings.HasPrefix(loc, login+"?next=") {
 				s.e.t.Errorf("%s: redirect to %q, want the sign-in page %s", where, loc, login)
@@ -487,6 +496,9 @@ func (s *sweeper) refusals(access sweepAccess, where string, c sweepCall, slug s
 func (s *sweeper) credentials(r sweepRoute) []string {
 	switch r.access {
 	case accessPage, accessOpen:
+		if r.admin {
+			return []string{"Cookie: vintry_session=" + s.a.AdminSession}
+		}
 		return []string{"Cookie: vintry_session=" + s.a.Session}
 	case accessFile:
 		return []string{"Authorization: Bearer " + s.a.MemberToken, "Cookie: vintry_session=" + s.a.Session}
