@@ -65,6 +65,13 @@ func readCredentials(w http.ResponseWriter, r *http.Request) (credentials, error
 			}
 			return c, malformedJSON(err)
 		}
+		for _, f := range []string{"email", "password"} {
+			if v, ok := raw[f]; ok && v != nil {
+				if _, isText := v.(string); !isText {
+					return c, vintry.FieldError(f, "The "+f+" must be a string.")
+				}
+			}
+		}
 		fromBody.Email, _ = raw["email"].(string)
 		fromBody.Password, _ = raw["password"].(string)
 	case "application/x-www-form-urlencoded":
