@@ -220,7 +220,8 @@ func ParseJobFileName(name string) (int64, FileKind, bool) {
 	}
 	idText, suffix, ok := strings.Cut(strings.TrimSuffix(rest, ".csv"), "_")
 	id, err := strconv.ParseInt(idText, 10, 64)
-	if !ok || err != nil || id <= 0 || !strings.HasSuffix(rest, ".csv") {
+	// One name per file: "import-07_final.csv" is not job 7's.
+	if !ok || err != nil || id <= 0 || strconv.FormatInt(id, 10) != idText || !strings.HasSuffix(rest, ".csv") {
 		return 0, "", false
 	}
 	for k, s := range fileSuffixes {

@@ -34,6 +34,10 @@ type Page struct {
 	NextIndex    string // "" on the last page
 }
 
+// maxCursorOffset bounds a cursor's offset, far above any real list, so
+// that From and To (offset + page size) cannot overflow.
+const maxCursorOffset = 1 << 53
+
 // EncodeCursor returns the opaque form of c used as current_index/next_index.
 func EncodeCursor(c Cursor) string {
 	if c == (Cursor{}) {
@@ -66,7 +70,7 @@ func ParsePageRequest(perPage, index string) (PageRequest, error) {
 	}
 	id, err1 := strconv.ParseInt(parts[1], 10, 64)
 	off, err2 := strconv.Atoi(parts[2])
-	if err1 != nil || err2 != nil || id < 0 || off < 0 {
+	if err1 != nil || err2 != nil || id < 0 || off < 0 || off > maxCursorOffset {
 		return req, bad
 	}
 	req.Cursor = Cursor{AfterID: id, Offset: off}

@@ -70,6 +70,7 @@ func TestParsePageRequest(t *testing.T) {
 		{name: "index negative offset", index: raw("v1:9:-5"), badField: "current_index"},
 		{name: "index text numbers", index: raw("v1:a:b"), badField: "current_index"},
 		{name: "index id overflow", index: raw("v1:99999999999999999999:5"), badField: "current_index"},
+		{name: "index offset that would overflow", index: raw("v1:0:9223372036854775807"), badField: "current_index"},
 		{name: "index empty parts", index: raw("v1::"), badField: "current_index"},
 		{name: "index plain number", index: "2", badField: "current_index"},
 	}

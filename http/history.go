@@ -72,6 +72,9 @@ func (s *Server) handleBatchDelete(w http.ResponseWriter, r *http.Request) {
 func decodeBatchDelete(body []byte, maxRecords int) (vintry.DeleteRequest, error) {
 	var in batchDeleteJSON
 	var req vintry.DeleteRequest
+	if err := checkJSONText(body); err != nil {
+		return req, err
+	}
 	if err := json.Unmarshal(body, &in); err != nil {
 		var typeErr *json.UnmarshalTypeError
 		switch {

@@ -136,12 +136,18 @@ func (s *Server) jobStatusLink(r *http.Request, id int64) string {
 // record's values are checked later, row by row.
 func decodeImportJSON(body []byte, maxRecords int) (vintry.ImportRequest, error) {
 	var req vintry.ImportRequest
+	if err := checkJSONText(body); err != nil {
+		return req, err
+	}
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(body, &top); err != nil {
 		if json.Valid(body) {
 			return req, vintry.FieldError("body", "The request body must be a JSON object with source, arguments and payload.")
 		}
 		return req, malformedJSON(err)
+	}
+	if top == nil { // the body is the JSON null
+		return req, vintry.FieldError("body", "The request body must be a JSON object with source, arguments and payload.")
 	}
 	v := &validation{}
 	if src, ok := top["source"]; !ok || isNull(src) {

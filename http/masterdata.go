@@ -110,6 +110,9 @@ func (s *Server) handleMasterUpsert(k vintry.Kind) http.HandlerFunc {
 // decodeMasterEntries decodes a JSON array of entry objects. Every field is a
 // string; unknown fields are ignored.
 func decodeMasterEntries(k vintry.Kind, body []byte) ([]vintry.MasterEntry, error) {
+	if err := checkJSONText(body); err != nil {
+		return nil, err
+	}
 	var raw []map[string]json.RawMessage
 	if err := json.Unmarshal(body, &raw); err != nil {
 		if json.Valid(body) {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/vintry/vintry"
 )
@@ -39,6 +40,16 @@ func sizeText(n int64) string {
 		return fmt.Sprintf("%dKB", n>>10)
 	}
 	return fmt.Sprintf("%d bytes", n)
+}
+
+// checkJSONText refuses a JSON body that is not UTF-8 (RFC 8259 §8.1).
+// encoding/json would silently read each bad byte as U+FFFD, so a name the
+// client never sent could be stored or looked up.
+func checkJSONText(body []byte) error {
+	if !utf8.Valid(body) {
+		return vintry.Errorf(vintry.EMALFORMED, "Malformed JSON: the request body is not valid UTF-8.")
+	}
+	return nil
 }
 
 // malformedJSON is the 400 for a body that is not JSON at all.

@@ -64,8 +64,8 @@ func (s *Server) Handler() http.Handler {
 }
 
 // routes is the route table: every endpoint of the API, in one place.
-func (s *Server) routes() *http.ServeMux {
-	mux := http.NewServeMux()
+func (s *Server) routes() *routeMux {
+	mux := newRouteMux()
 	mux.HandleFunc("GET /healthz", s.handleHealthz)
 	mux.HandleFunc("GET /readyz", s.handleReadyz)
 	mux.HandleFunc("GET /openapi.yaml", s.handleOpenAPI)
@@ -101,7 +101,7 @@ func (s *Server) routes() *http.ServeMux {
 
 // handleNoRoute answers requests no route matched — 404, or 405 when the path
 // exists for other methods — with a JSON error instead of ServeMux's text.
-func (s *Server) handleNoRoute(mux *http.ServeMux) http.HandlerFunc {
+func (s *Server) handleNoRoute(mux *routeMux) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if slug, ok := tenantRoot(r); ok {
 			// "/{tenant}/" opens the UI. It is not a route: as one, it would

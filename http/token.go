@@ -55,12 +55,22 @@ func readCredentials(w http.ResponseWriter, r *http.Request) (credentials, error
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	switch mt {
 	case "application/json":
+		if err := checkJSONText(body); err != nil {
+			return c, err
+		}
 		var raw map[string]any
 		if err := json.Unmarshal(body, &raw); err != nil {
 			if json.Valid(body) {
 				return c, vintry.FieldError("body", "The request body must be a JSON object with email and password.")
 			}
 			return c, malformedJSON(err)
+		}
+		for _, f := range []string{"email", "password"} {
+			if v, ok := raw[f]; ok && v != nil {
+				if _, isText := v.(string); !isText {
+					return c, vintry.FieldError(f, "The "+f+" must be a string.")
+				}
+			}
 		}
 		fromBody.Email, _ = raw["email"].(string)
 		fromBody.Password, _ = raw["password"].(string)

@@ -49,7 +49,7 @@ func parsePages() map[string]*template.Template {
 
 // uiRoutes adds the web UI to mux. Forms that change something are guarded
 // against cross-site requests by http.CrossOriginProtection.
-func (s *Server) uiRoutes(mux *http.ServeMux) {
+func (s *Server) uiRoutes(mux *routeMux) {
 	csrf := http.NewCrossOriginProtection()
 	static, _ := fs.Sub(uiFiles, "ui/static")
 	mux.Handle("GET /static/ui/", http.StripPrefix("/static/ui/", http.FileServerFS(static)))

@@ -107,8 +107,11 @@ func newJobView(r *http.Request, job *vintry.ImportJob) jobView {
 	for _, k := range job.FileKinds() {
 		v.Files = append(v.Files, fileLink{labels[k], "/" + r.PathValue("tenant") + "/download/" + vintry.JobFileName(job.ID, k)})
 	}
+	// An errors_page past the last page shows the last one; clamping first
+	// also keeps (page-1)*errorsPerPage from overflowing.
 	page, _ := strconv.Atoi(r.URL.Query().Get("errors_page"))
-	page = max(page, 1)
+	last := max(1, (len(job.Errors)+errorsPerPage-1)/errorsPerPage)
+	page = min(max(page, 1), last)
 	from := min((page-1)*errorsPerPage, len(job.Errors))
 	to := min(from+errorsPerPage, len(job.Errors))
 	v.Errors, v.ErrorsFrom = job.Errors[from:to], from+1
