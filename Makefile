@@ -26,8 +26,9 @@ lint: ## gofmt, go vet and staticcheck.
 	go run $(STATICCHECK) ./...
 
 fuzz: ## Run each fuzz target for FUZZTIME (default 60s).
-	for t in FuzzReader FuzzParseFieldMappings; do go test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-60s} ./csvin/ || exit 1; done
+	for t in FuzzReader FuzzReadUpload FuzzParseFieldMappings; do go test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-60s} ./csvin/ || exit 1; done
 	for t in FuzzParseQuantity FuzzParseDate; do go test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-60s} ./importer/ || exit 1; done
+	go test -run '^$$' -fuzz '^FuzzImportJSON$$' -fuzztime $${FUZZTIME:-60s} ./http/
 
 bench: ## Benchmark imports against the physical limit (minutes); BENCH_FLAGS='--database postgres://...' for PostgreSQL.
 	go run ./cmd/vintry-bench --json $${BENCH_JSON:-bench.json} $(BENCH_FLAGS)
