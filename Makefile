@@ -3,7 +3,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # The PostgreSQL that test-postgres uses; each test makes (and drops) its own schema in it.
 VINTRY_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
-.PHONY: help build run test test-postgres lint fuzz bench bench-quick
+.PHONY: help build run test test-postgres lint fuzz bench bench-quick soak
 
 help: ## Show this help.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -35,3 +35,6 @@ bench: ## Benchmark imports against the physical limit (minutes); BENCH_FLAGS='-
 
 bench-quick: ## A smoke run of the benchmark with small numbers (seconds).
 	go run ./cmd/vintry-bench --runs 5 --warmup 1 --sustain 3s --large-rows 20000 --json $${BENCH_JSON:-bench-quick.json} $(BENCH_FLAGS)
+
+soak: ## Soak test: 50 clients for 2 minutes against a real server; SOAK_FLAGS='--database postgres://...' for PostgreSQL.
+	go run ./cmd/vintry-load $(SOAK_FLAGS)
