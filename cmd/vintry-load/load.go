@@ -223,7 +223,7 @@ func (c *loadClient) csvImport(ctx context.Context) {
 			c.unexpected(kindCSV, "job %d still %s after 5 minutes", j.ID, j.Status)
 			return
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 		a, ok := c.call(ctx, kindPoll, "GET", "/api/v1/imports/status/"+itoa(j.ID), "", nil, nil)
 		if !ok {
 			continue
