@@ -3,7 +3,7 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 # The PostgreSQL that test-postgres uses; each test makes (and drops) its own schema in it.
 VINTRY_TEST_POSTGRES ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
-.PHONY: help build run test test-postgres lint fuzz bench bench-quick
+.PHONY: help build run test test-postgres lint fuzz bench bench-quick soak
 
 help: ## Show this help.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -26,11 +26,15 @@ lint: ## gofmt, go vet and staticcheck.
 	go run $(STATICCHECK) ./...
 
 fuzz: ## Run each fuzz target for FUZZTIME (default 60s).
-	for t in FuzzReader FuzzParseFieldMappings; do go test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-60s} ./csvin/ || exit 1; done
+	for t in FuzzReader FuzzReadUpload FuzzParseFieldMappings; do go test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-60s} ./csvin/ || exit 1; done
 	for t in FuzzParseQuantity FuzzParseDate; do go test -run '^$$' -fuzz "^$$t$$" -fuzztime $${FUZZTIME:-60s} ./importer/ || exit 1; done
+	go test -run '^$$' -fuzz '^FuzzImportJSON$$' -fuzztime $${FUZZTIME:-60s} ./http/
 
 bench: ## Benchmark imports against the physical limit (minutes); BENCH_FLAGS='--database postgres://...' for PostgreSQL.
 	go run ./cmd/vintry-bench --json $${BENCH_JSON:-bench.json} $(BENCH_FLAGS)
 
 bench-quick: ## A smoke run of the benchmark with small numbers (seconds).
 	go run ./cmd/vintry-bench --runs 5 --warmup 1 --sustain 3s --large-rows 20000 --json $${BENCH_JSON:-bench-quick.json} $(BENCH_FLAGS)
+
+soak: ## Soak test: 50 clients for 2 minutes against a real server; SOAK_FLAGS='--database postgres://...' for PostgreSQL.
+	go run ./cmd/vintry-load $(SOAK_FLAGS)

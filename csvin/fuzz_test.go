@@ -2,6 +2,7 @@ package csvin_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"io"
@@ -34,7 +35,8 @@ func addSamples(f *testing.F) {
 
 // FuzzReader reads any bytes the way an upload is read. It must never
 // panic; errors are client errors; header and record lines are at least 1,
-// increase, and stay within the file's lines; every string is valid UTF-8.
+// increase, and stay within the file's lines; every string is valid UTF-8;
+// the detected encoding is the one the bytes must be read in.
 func FuzzReader(f *testing.F) {
 	addSamples(f)
 	for _, s := range []string{"", "\xEF\xBB\xBF", "a,b\n\"x\ny\",z\n1,2", "a;b\r\n\"1;2", "\xFF\xFEa\x00,\x00b\x00\n\x00",
@@ -47,6 +49,7 @@ func FuzzReader(f *testing.F) {
 		if err != nil {
 			t.Fatalf("DetectEncoding: %v", err)
 		}
+		checkEncoding(t, data, enc)
 		r, err := csvin.NewReader(bytes.NewReader(data), enc)
 		if err != nil {
 			checkClientError(t, err)
@@ -190,4 +193,131 @@ func resolveAny(t *testing.T, header []string, exact bool, fm csvin.FieldMapping
 	}
 	m.Values(csvin.Record{Line: 2, Fields: header})
 	m.Values(csvin.Record{Line: 2, Fields: header[:len(header)/2]})
+}
+
+// fuzzMaxRows is a small row limit, so the fuzzer reaches it.
+const fuzzMaxRows = 20
+
+// FuzzReadUpload reads any bytes the way a CSV import job does: encoding
+// detection and transcoding, delimiter sniffing, header mapping (with a
+// field_mappings value) and every row. It must never panic; errors are client
+// errors; the encoding is UTF-16 only with its byte order mark, UTF-8 exactly
+// when the bytes are valid UTF-8, and Windows-1252 otherwise; rows are at most
+// fuzzMaxRows, on increasing lines, valid UTF-8 and trimmed; and writing the
+// rows again as a plain UTF-8 CSV reads back the same values.
+func FuzzReadUpload(f *testing.F) {
+	paths, err := filepath.Glob(filepath.Join("testdata", "*.csv"))
+	if err != nil || len(paths) == 0 {
+		f.Fatalf("no samples in testdata: %v", err)
+	}
+	for _, path := range paths {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data, "", false)
+		f.Add(data, "", true)
+	}
+	f.Add([]byte("Item Code;Warehouse Bin;Batch No;Fill Date;Qty;UOM\r\nCAB;SS-01;L1;2024-01-01;1,5;gal\r\n"),
+		`{"Item Code":"item_name","Warehouse Bin":"bin_name","Batch No":"lot_name","Fill Date":"date_filled","Qty":"quantity","UOM":"uom"}`, false)
+	f.Add([]byte("\xFF\xFEi\x00t\x00e\x00m\x00\n\x00x\x00\n\x00"), "", false)
+	f.Add([]byte("\xEF\xBB\xBFitem,bin,lot,date,qty,uom\nRos\xE9,\"a\r\nb\",,,,\n"), "", false)
+	f.Add([]byte("item\tbin\tlot\tdate_filled\tquantity\tuom\n\t\t\t\t\t\n x \t\"\"\"\"\t\t\t1\t\n"), "", false)
+	f.Fuzz(func(t *testing.T, data []byte, mappings string, exact bool) {
+		fm, err := csvin.ParseFieldMappings(mappings)
+		if err != nil {
+			fm = nil
+		}
+		u, err := csvin.ReadUpload(data, exact, fm, fuzzMaxRows)
+		if err != nil {
+			checkClientError(t, err)
+			return
+		}
+		checkEncoding(t, data, u.Encoding)
+		if len(u.Rows) == 0 || len(u.Rows) > fuzzMaxRows {
+			t.Fatalf("%d rows", len(u.Rows))
+		}
+		maxLine := bytes.Count(data, []byte{'\n'}) + 1
+		last := 1
+		for _, row := range u.Rows {
+			checkLine(t, row.Line, last, maxLine)
+			last = row.Line
+			checkUTF8(t, row.Values[:])
+			for _, v := range row.Values {
+				if v != strings.TrimSpace(v) {
+					t.Fatalf("value %q not trimmed", v)
+				}
+			}
+		}
+		checkUploadRoundTrip(t, u)
+	})
+}
+
+// checkEncoding fails unless enc is the encoding data must be read in.
+func checkEncoding(t *testing.T, data []byte, enc csvin.Encoding) {
+	t.Helper()
+	var want csvin.Encoding
+	switch {
+	case bytes.HasPrefix(data, []byte{0xFF, 0xFE}):
+		want = csvin.UTF16LE
+	case bytes.HasPrefix(data, []byte{0xFE, 0xFF}):
+		want = csvin.UTF16BE
+	case utf8.Valid(data):
+		want = csvin.UTF8
+	default:
+		want = csvin.Windows1252
+	}
+	if enc != want {
+		t.Fatalf("read as %s, want %s", enc, want)
+	}
+}
+
+// checkUploadRoundTrip writes u's rows as a UTF-8 CSV with the canonical
+// header and reads it again: the same values come back (CRLF inside a quoted
+// field reads as LF; rows whose mapped values are all empty are skipped).
+func checkUploadRoundTrip(t *testing.T, u *csvin.Upload) {
+	t.Helper()
+	var b bytes.Buffer
+	w := csv.NewWriter(&b)
+	_ = w.Write(csvin.Columns[:])
+	var want [][6]string
+	for _, row := range u.Rows {
+		if blankValues(row.Values) {
+			continue
+		}
+		_ = w.Write(row.Values[:])
+		v := row.Values
+		for i := range v {
+			v[i] = strings.ReplaceAll(v[i], "\r\n", "\n")
+		}
+		want = append(want, v)
+	}
+	w.Flush()
+	again, err := csvin.ReadUpload(b.Bytes(), true, nil, fuzzMaxRows)
+	if len(want) == 0 {
+		if err == nil {
+			t.Fatalf("%d blank rows read again as %d rows", len(u.Rows), len(again.Rows))
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("rows written again as %q: %v", b.String(), err)
+	}
+	if len(again.Rows) != len(want) {
+		t.Fatalf("%d rows written again as %q read as %d", len(want), b.String(), len(again.Rows))
+	}
+	for i, row := range again.Rows {
+		if row.Values != want[i] {
+			t.Fatalf("row %d: wrote %q, read %q", i, want[i], row.Values)
+		}
+	}
+}
+
+func blankValues(v [6]string) bool {
+	for _, s := range v {
+		if s != "" {
+			return false
+		}
+	}
+	return true
 }

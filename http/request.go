@@ -14,6 +14,42 @@ import (
 // smallBodyLimit bounds the bodies of endpoints that take no file.
 const smallBodyLimit = 1 << 20
 
+// readForm parses a URL-encoded form body of at most smallBodyLimit bytes:
+// a declared Content-Length over it is refused before reading, a longer
+// body is cut off at the limit (ETOOLARGE either way).
+func readForm(w http.ResponseWriter, r *http.Request) error {
+	tooLarge := vintry.Errorf(vintry.ETOOLARGE, "The form exceeds the maximum allowed size of %s.", sizeText(smallBodyLimit))
+	if r.ContentLength > smallBodyLimit {
+		return tooLarge
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, smallBodyLimit)
+	err := r.ParseForm()
+	var mb *http.MaxBytesError
+	if errors.As(err, &mb) {
+		return tooLarge
+	} else if err != nil {
+		return vintry.Errorf(vintry.EMALFORMED, "The form could not be read.")
+	}
+	return nil
+}
+
+// withBodyLimit caps every request body at the largest any endpoint takes
+// (an upload and its form fields), whatever the handler does with it. Each
+// endpoint that reads a body applies its own, usually smaller, limit first
+// (readBody, readForm, readImportForm), with its own message; this is the
+// backstop for a handler that reads a body it does not bound. A body the
+// handler does not read is never read in full: net/http closes the
+// connection instead of draining more than 256 KB of it.
+func (s *Server) withBodyLimit(next http.Handler) http.Handler {
+	limit := s.Config.MaxUploadBytes + formOverhead
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Body != nil && r.Body != http.NoBody {
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // readBody reads the whole request body, at most limit bytes: a declared
 // Content-Length over the limit is refused before reading, and a body that
 // turns out longer is cut off at the limit. Either way: ETOOLARGE with msg.

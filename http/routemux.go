@@ -22,3 +22,8 @@ func (m *routeMux) Handle(pattern string, h http.Handler) {
 func (m *routeMux) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
 	m.Handle(pattern, http.HandlerFunc(h))
 }
+
+// RoutePatterns returns the pattern of every route of the route table, as
+// registered ("GET /{tenant}/api/v1/inventory"), so tests can walk the real
+// table.
+func (s *Server) RoutePatterns() []string { return s.routes().patterns }

@@ -60,7 +60,7 @@ type Server struct {
 func (s *Server) Handler() http.Handler {
 	s.tokenLimits = newLimiters(s.Config.RateLimit)
 	s.loginLimits = newLimiters(s.Config.LoginRateLimit)
-	return s.withRequestID(s.withRecover(s.withAccessLog(s.routes())))
+	return s.withRequestID(s.withRecover(s.withBodyLimit(s.withAccessLog(s.routes()))))
 }
 
 // routes is the route table: every endpoint of the API, in one place.

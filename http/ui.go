@@ -141,7 +141,10 @@ type loginView struct {
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
-	r.Body = http.MaxBytesReader(w, r.Body, smallBodyLimit)
+	if err := readForm(w, r); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	lv := loginView{Next: safeNext(r, r.PostFormValue("next")), Email: email}
 	if !checkLimits(w, r, s.loginLimits, loginKeys(r, email)...) {

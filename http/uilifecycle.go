@@ -38,12 +38,17 @@ func (s *Server) handleRevertPage(w http.ResponseWriter, r *http.Request) {
 // handleRevertForm reverts the job as confirmed (mode: plain, skip or
 // force) and shows the revert job.
 func (s *Server) handleRevertForm(w http.ResponseWriter, r *http.Request) {
+	// The form is read first: an oversized one is refused, never read as
+	// an empty form (which would mean a plain revert).
+	if err := readForm(w, r); err != nil {
+		s.renderError(w, r, err)
+		return
+	}
 	job, err := s.uiRevertableJob(r)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, smallBodyLimit)
 	var opts vintry.RevertOptions
 	switch r.PostFormValue("mode") {
 	case "skip":

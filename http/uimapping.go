@@ -118,9 +118,8 @@ func (s *Server) handleQueueDraft(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, err)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, smallBodyLimit)
-	if err := r.ParseForm(); err != nil {
-		s.renderError(w, r, vintry.Errorf(vintry.EMALFORMED, "The form could not be read."))
+	if err := readForm(w, r); err != nil {
+		s.renderError(w, r, err)
 		return
 	}
 	v, verr := newMappingView(draft)

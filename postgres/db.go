@@ -29,8 +29,12 @@ const minPoolConns = 10
 
 // DB is a Vintry database on PostgreSQL.
 type DB struct {
-	pool   *pgxpool.Pool
-	schema string // the schema the tables live in: the first of the search_path
+	pool *pgxpool.Pool
+	// readPool serves read-only transactions and token look-ups, so reads
+	// never queue for a connection behind writers that hold every
+	// connection of pool while they wait for a tenant's lock.
+	readPool *pgxpool.Pool
+	schema   string // the schema the tables live in: the first of the search_path
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
@@ -68,36 +72,44 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 	if cfg.ConnConfig.ConnectTimeout == 0 {
 		cfg.ConnConfig.ConnectTimeout = 10 * time.Second
 	}
+	readCfg := cfg.Copy()
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("database: %w", err)
 	}
+	readPool, err := pgxpool.NewWithConfig(ctx, readCfg)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("database: %w", err)
+	}
 	db := &DB{
 		pool:           pool,
+		readPool:       readPool,
 		Now:            time.Now,
 		PasswordParams: vintry.DefaultPasswordParams,
 		passwords:      vintry.NewPasswords(runtime.NumCPU()),
 	}
 	var schema *string
 	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
-		pool.Close()
+		db.Close()
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	if schema == nil {
-		pool.Close()
+		db.Close()
 		return nil, errors.New("database: no schema of the connection's search_path exists; create it first")
 	}
 	db.schema = *schema
 	if err := db.migrate(ctx); err != nil {
-		pool.Close()
+		db.Close()
 		return nil, err
 	}
 	return db, nil
 }
 
-// Close closes the connection pool.
+// Close closes the connection pools.
 func (db *DB) Close() error {
 	db.pool.Close()
+	db.readPool.Close()
 	return nil
 }
 

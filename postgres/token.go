@@ -111,7 +111,7 @@ func (db *DB) authenticate(ctx context.Context, tenantSlug, token, kind string) 
 		expires, revoked *time.Time
 		role, storedKind string
 	)
-	err := db.pool.QueryRow(ctx, `
+	err := db.readPool.QueryRow(ctx, `
 		SELECT k.tenant_id, t.slug, k.user_id, u.role, k.kind, k.secret_hash, k.expires_at, k.revoked_at
 		FROM tokens k JOIN tenants t ON t.id = k.tenant_id JOIN users u ON u.id = k.user_id
 		WHERE k.id = $1`, id).Scan(&p.TenantID, &p.TenantSlug, &p.UserID, &role, &storedKind, &stored, &expires, &revoked)

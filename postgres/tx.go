@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vintry/vintry"
 )
 
@@ -32,21 +33,21 @@ var errRetry = errors.New("postgres: transaction must be retried")
 // update runs fn in a read-committed write transaction, committing when it
 // returns nil.
 func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
-	return db.inTx(ctx, pgx.TxOptions{}, fn)
+	return db.inTx(ctx, db.pool, pgx.TxOptions{}, fn)
 }
 
 // view runs fn in a read-only transaction with one snapshot for all its
-// queries (a count and its page agree).
+// queries (a count and its page agree), on the read pool.
 func (db *DB) view(ctx context.Context, fn func(*Tx) error) error {
-	return db.inTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
+	return db.inTx(ctx, db.readPool, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, fn)
 }
 
 // inTx runs fn in a transaction, again from the start when it fails for a
 // reason a retry resolves, so callers never see those failures. fn must
 // build its state afresh on every call.
-func (db *DB) inTx(ctx context.Context, opts pgx.TxOptions, fn func(*Tx) error) error {
+func (db *DB) inTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(*Tx) error) error {
 	for attempt := 1; ; attempt++ {
-		err := db.tryTx(ctx, opts, fn)
+		err := db.tryTx(ctx, pool, opts, fn)
 		if !retryable(err) || attempt == maxTxAttempts {
 			return mapError(err)
 		}
@@ -58,8 +59,8 @@ func (db *DB) inTx(ctx context.Context, opts pgx.TxOptions, fn func(*Tx) error) 
 	}
 }
 
-func (db *DB) tryTx(ctx context.Context, opts pgx.TxOptions, fn func(*Tx) error) error {
-	pgTx, err := db.pool.BeginTx(ctx, opts)
+func (db *DB) tryTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions, fn func(*Tx) error) error {
+	pgTx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return err
 	}

@@ -33,6 +33,10 @@ type ServeCmd struct {
 	// JobRescueAfter shortens how long a running job may go on before River
 	// gives it to another worker (PostgreSQL); crash tests use it.
 	JobRescueAfter time.Duration `name:"job-rescue-after" hidden:""`
+	// ReadHeaderTimeout and ReadTimeout bound how long a client may take to
+	// send its request headers and its whole request; tests shorten them.
+	ReadHeaderTimeout time.Duration `name:"read-header-timeout" default:"10s" hidden:""`
+	ReadTimeout       time.Duration `name:"read-timeout" default:"2m" hidden:""`
 	// PprofAddr serves net/http/pprof on a loopback address (pprof.go); the benchmark uses it.
 	PprofAddr string `name:"pprof-addr" hidden:""`
 }
@@ -46,6 +50,10 @@ func (c *ServeCmd) Run(ctx context.Context) error {
 	}
 	return m.Run(ctx)
 }
+
+// maxHeaderBytes bounds a request's header block (Go's default is 1 MB); a
+// larger one is answered 431.
+const maxHeaderBytes = 64 << 10
 
 // Main owns a running server: its configuration, database and listener.
 // Tests start it on 127.0.0.1:0.
@@ -105,10 +113,11 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.server = &http.Server{
 		Handler:           api.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute,
+		ReadHeaderTimeout: m.Serve.ReadHeaderTimeout,
+		ReadTimeout:       m.Serve.ReadTimeout,
 		WriteTimeout:      2 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(m.Logger.Handler(), slog.LevelWarn),
 	}
 	if m.Serve.Demo {
