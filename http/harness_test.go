@@ -35,8 +35,9 @@ type env struct {
 // newEnv starts the API on a fresh database: SQLite in a temp dir, or
 // PostgreSQL in a fresh schema when VINTRY_TEST_POSTGRES holds a URL (see
 // backend_test.go). Options, each a func(*vhttp.Config) or a
-// func(*sqlite.DB), may change the server config or the database (its
-// clock, say) before anything runs.
+// func(*sqlite.DB) or a func(*jobs.WebhookConfig), may change the server
+// config, the database (its clock, say) or the webhook deliveries before
+// anything runs.
 func newEnv(t *testing.T, opts ...any) *env {
 	t.Helper()
 	cfg := vhttp.DefaultConfig
@@ -44,22 +45,29 @@ func newEnv(t *testing.T, opts ...any) *env {
 	// tests set their own limits.
 	cfg.RateLimit, cfg.LoginRateLimit = 0, 0
 	var dbOpts []func(*sqlite.DB)
+	var baseURL atomic.Pointer[string] // set once the server listens
+	hooks := jobs.WebhookConfig{Render: func(slug string, job *vintry.ImportJob) any {
+		return vhttp.JobStatusContent(*baseURL.Load(), slug, job)
+	}}
 	for _, o := range opts {
 		switch o := o.(type) {
 		case func(*vhttp.Config):
 			o(&cfg)
 		case func(*sqlite.DB):
 			dbOpts = append(dbOpts, o)
+		case func(*jobs.WebhookConfig):
+			o(&hooks)
 		default:
 			t.Fatalf("newEnv: unknown option %T", o)
 		}
 	}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	db, stop := openBackend(t, dbOpts, jobs.Config{Workers: 2, MaxRecords: cfg.MaxRecords, Logger: logger})
+	db, stop := openBackend(t, dbOpts, jobs.Config{Workers: 2, MaxRecords: cfg.MaxRecords, Logger: logger, Webhooks: hooks})
 	s := &vhttp.Server{Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Drafts: db, DB: db,
-		Logger: logger, Config: cfg}
+		Logger: logger, Config: cfg, Webhooks: db}
 	// Every request and response of the suite is checked against openapi.yaml.
 	srv := httptest.NewServer(contractHandler(t, s.Handler()))
+	baseURL.Store(&srv.URL)
 	t.Cleanup(func() {
 		srv.Close()
 		stop()
