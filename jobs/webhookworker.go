@@ -128,6 +128,11 @@ func (w *WebhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) e
 		}
 	}
 	code, sendErr := w.send(ctx, pd)
+	if ctx.Err() != nil {
+		// Shutting down (or the attempt's own River timeout): not the
+		// receiver's failure; River runs the attempt again.
+		return ctx.Err()
+	}
 	attempt := vintry.WebhookAttempt{Payload: pd.Payload, ResponseCode: code, Status: vintry.DeliveryPending}
 	var refused *addressRefused
 	switch {
