@@ -27,6 +27,7 @@ type store interface {
 	vintry.JobQueue
 	vintry.JobLifecycle
 	vintry.DraftService
+	vintry.WebhookService
 	metrics.JobCounter
 	Ping(ctx context.Context) error
 	Close() error

@@ -36,6 +36,7 @@ func TestOpenAPIContractTour(t *testing.T) {
 	t.Run("lifecycle", func(t *testing.T) { tourLifecycle(e.forT(t), admin, member) })
 	t.Run("inventory", func(t *testing.T) { tourInventory(e.forT(t), member) })
 	t.Run("deletes", func(t *testing.T) { tourDeletes(e.forT(t), admin, member) })
+	t.Run("webhooks", func(t *testing.T) { tourWebhooks(e.forT(t), admin, member) })
 
 	doc, err := contractDoc()
 	if err != nil {
@@ -358,6 +359,20 @@ func tourDeletes(e *tourEnv, admin, member string) {
 	for _, p := range []string{"bins/TMP-BIN", "location-areas/TMP-AREA", "locations/TMP-LOC", "items/TMP-ITEM", "lots/TMP-LOT", "uoms/TMP-UOM"} {
 		e.want(200, "DELETE", "/tour/api/v1/"+p, admin, nil, "")
 	}
+}
+
+func tourWebhooks(e *tourEnv, admin, member string) {
+	created := e.wantJSON(201, "POST", "/tour/api/v1/webhooks", admin,
+		`{"url":"https://erp.example.com/hooks/vintry","events":["import.failed"],"description":"ERP"}`)
+	id := jsonAt(created, "content", "id").(json.Number).String()
+	e.wantJSON(422, "POST", "/tour/api/v1/webhooks", admin, `{"url":"ftp://erp.example.com/"}`)
+	e.wantJSON(400, "POST", "/tour/api/v1/webhooks", admin, `{"url":`)
+	e.wantJSON(403, "POST", "/tour/api/v1/webhooks", member, `{"url":"https://erp.example.com/"}`)
+	e.want(200, "GET", "/tour/api/v1/webhooks", admin, nil, "")
+	e.want(200, "GET", "/tour/api/v1/webhooks/"+id+"/deliveries", admin, nil, "")
+	e.want(404, "GET", "/tour/api/v1/webhooks/999999/deliveries", admin, nil, "")
+	e.want(200, "DELETE", "/tour/api/v1/webhooks/"+id, admin, nil, "")
+	e.want(404, "DELETE", "/tour/api/v1/webhooks/"+id, admin, nil, "")
 }
 
 // TestOpenAPIContractLimits checks the answers the tour cannot reach on a

@@ -35,8 +35,9 @@ type env struct {
 // newEnv starts the API on a fresh database: SQLite in a temp dir, or
 // PostgreSQL in a fresh schema when VINTRY_TEST_POSTGRES holds a URL (see
 // backend_test.go). Options, each a func(*vhttp.Config), a
-// func(*sqlite.DB) or a func(*jobs.Config), may change the server config,
-// the database (its clock, say) or the job queue before anything runs.
+// func(*sqlite.DB), a func(*jobs.Config) or a func(*jobs.WebhookConfig), may
+// change the server config, the database (its clock, say), the job queue or
+// the webhook deliveries before anything runs.
 func newEnv(t *testing.T, opts ...any) *env {
 	t.Helper()
 	cfg := vhttp.DefaultConfig
@@ -46,6 +47,10 @@ func newEnv(t *testing.T, opts ...any) *env {
 	var dbOpts []func(*sqlite.DB)
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	jobCfg := jobs.Config{Workers: 2, MaxRecords: cfg.MaxRecords, Logger: logger}
+	var baseURL atomic.Pointer[string] // set once the server listens
+	hooks := jobs.WebhookConfig{Render: func(slug string, job *vintry.ImportJob) any {
+		return vhttp.JobStatusContent(*baseURL.Load(), slug, job)
+	}}
 	for _, o := range opts {
 		switch o := o.(type) {
 		case func(*vhttp.Config):
@@ -54,16 +59,20 @@ func newEnv(t *testing.T, opts ...any) *env {
 			dbOpts = append(dbOpts, o)
 		case func(*jobs.Config):
 			o(&jobCfg)
+		case func(*jobs.WebhookConfig):
+			o(&hooks)
 		default:
 			t.Fatalf("newEnv: unknown option %T", o)
 		}
 	}
 	jobCfg.MaxRecords = cfg.MaxRecords
+	jobCfg.Webhooks = hooks
 	db, stop := openBackend(t, dbOpts, jobCfg)
 	s := &vhttp.Server{Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, DB: db,
-		Logger: logger, Config: cfg}
+		Logger: logger, Config: cfg, Webhooks: db}
 	// Every request and response of the suite is checked against openapi.yaml.
 	srv := httptest.NewServer(contractHandler(t, s.Handler()))
+	baseURL.Store(&srv.URL)
 	t.Cleanup(func() {
 		srv.Close()
 		stop()

@@ -119,16 +119,24 @@ func (s *Server) importResult(r *http.Request, job *vintry.ImportJob) importResu
 
 // jobStatusLink is the absolute URL of a job's log page.
 func (s *Server) jobStatusLink(r *http.Request, id int64) string {
-	base := s.Config.BaseURL
-	if base == "" {
-		scheme := "http"
-		if r.TLS != nil {
-			scheme = "https"
-		}
-		base = scheme + "://" + r.Host
+	return jobLogURL(s.baseURL(r), principalSlug(r), id)
+}
+
+// baseURL is --base-url, or else the scheme and host of the request.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.Config.BaseURL != "" {
+		return s.Config.BaseURL
 	}
-	p, _ := vintry.PrincipalFromContext(r.Context())
-	return fmt.Sprintf("%s/%s/settings/application-maintenance/job-management/imports/logs/%d", base, p.TenantSlug, id)
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+// jobLogURL is the absolute URL of a job's log page under base.
+func jobLogURL(base, tenantSlug string, id int64) string {
+	return fmt.Sprintf("%s/%s/settings/application-maintenance/job-management/imports/logs/%d", base, tenantSlug, id)
 }
 
 // decodeImportJSON checks the structure of a JSON import body and turns its

@@ -51,12 +51,23 @@ type jobTimestamps struct {
 }
 
 func (s *Server) jobStatus(r *http.Request, j *vintry.ImportJob) jobStatus {
+	return newJobStatus(s.baseURL(r), principalSlug(r), j)
+}
+
+// JobStatusContent returns a job as the content of
+// GET /{tenant}/api/v1/imports/status/{id} shows it, with links under
+// baseURL (scheme://host). Webhook deliveries send it as their data.
+func JobStatusContent(baseURL, tenantSlug string, j *vintry.ImportJob) any {
+	return newJobStatus(baseURL, tenantSlug, j)
+}
+
+func newJobStatus(baseURL, tenantSlug string, j *vintry.ImportJob) jobStatus {
 	st := jobStatus{
 		JobLogID: j.ID, Status: j.Status, Type: vintry.JobType, Description: jobDescription(j),
 		Progress: jobProgress{CompletedSteps: j.StepsDone, TotalSteps: len(vintry.JobSteps)},
 		Summary:  j.Summary, Errors: j.Errors, DryRun: j.Args.DryRun,
-		Files:         fileURLs(principalSlug(r), j),
-		JobStatusLink: s.jobStatusLink(r, j.ID),
+		Files:         fileURLs(tenantSlug, j),
+		JobStatusLink: jobLogURL(baseURL, tenantSlug, j.ID),
 		Timestamps:    jobTimestamps{CreatedAt: formatTime(j.CreatedAt), StartedAt: formatTimePtr(j.StartedAt), CompletedAt: formatTimePtr(j.CompletedAt)},
 		UserID:        j.UserID, Log: j.Log,
 	}

@@ -23,6 +23,9 @@ type Config struct {
 	TokenTTL       time.Duration // lifetime of new tokens; 0 = no expiry
 	RateLimit      int           // requests a minute per token; 0 = unlimited
 	LoginRateLimit int           // token requests a minute per client IP and per email; 0 = unlimited
+	// WebhooksAllowPrivate lets webhooks be registered for loopback, private
+	// and link-local addresses.
+	WebhooksAllowPrivate bool
 }
 
 // DefaultConfig is the configuration the seed documents.
@@ -51,6 +54,8 @@ type Server struct {
 	Metrics *metrics.Metrics
 	// Lifecycle reverts and cancels jobs.
 	Lifecycle vintry.JobLifecycle
+	// Webhooks registers webhooks and lists their deliveries.
+	Webhooks vintry.WebhookService
 
 	tokenLimits *limiters // per API token
 	loginLimits *limiters // per client IP and per email, on token create
@@ -93,6 +98,11 @@ func (s *Server) routes() *routeMux {
 		mux.Handle("DELETE /{tenant}/api/v1/"+string(k)+"/{name}", s.admin(s.handleMasterDelete(k)))
 	}
 	mux.Handle("POST /{tenant}/api/v1/locations/import", s.admin(s.handleLocationFeedImport))
+
+	mux.Handle("POST /{tenant}/api/v1/webhooks", s.admin(s.handleWebhookCreate))
+	mux.Handle("GET /{tenant}/api/v1/webhooks", s.admin(s.handleWebhookList))
+	mux.Handle("DELETE /{tenant}/api/v1/webhooks/{id}", s.admin(s.handleWebhookDelete))
+	mux.Handle("GET /{tenant}/api/v1/webhooks/{id}/deliveries", s.admin(s.handleWebhookDeliveries))
 
 	s.uiRoutes(mux)
 	mux.HandleFunc("/", s.handleNoRoute(mux))

@@ -20,6 +20,9 @@ type sweepIDs struct {
 	Job    int64 // a CSV job with all four files (one row failed)
 	Record int64
 	Draft  int64 // a UI upload draft
+	// Webhook is a registered webhook; SpareWebhook one the tenant the
+	// sweep calls as may delete (the other tenant's is its Webhook).
+	Webhook, SpareWebhook int64
 	// Names of master data entries only this tenant has.
 	Item, Bin, Lot, Location, Area, UOM string
 	Date                                string // the record's date_filled
@@ -234,6 +237,20 @@ func sweepRoutes() map[string]sweepRoute {
 		"POST /{tenant}" + uiJobs + "/logs/{id}/cancel": {access: accessPage, calls: func(slug string, ids sweepIDs) []sweepCall {
 			return []sweepCall{{path: uiJobPath(slug, ids.Job) + "/cancel", contentType: formType, body: "x=1", own: 409, foreign: 404}}
 		}},
+		"POST /{tenant}/api/v1/webhooks": {access: accessToken, admin: true, calls: func(slug string, _ sweepIDs) []sweepCall {
+			return []sweepCall{{path: api(slug, "webhooks"), contentType: jsonType, body: `{"url":"https://hooks.sweep.example/new"}`, own: 201}}
+		}},
+		"GET /{tenant}/api/v1/webhooks": {access: accessToken, admin: true, calls: func(slug string, _ sweepIDs) []sweepCall {
+			return []sweepCall{{path: api(slug, "webhooks"), own: 200}}
+		}},
+		"DELETE /{tenant}/api/v1/webhooks/{id}": {access: accessToken, admin: true, calls: func(slug string, ids sweepIDs) []sweepCall {
+			return []sweepCall{{path: api(slug, fmt.Sprintf("webhooks/%d", ids.SpareWebhook)), own: 200, foreign: 404,
+				foreignBody: `{"message":"Webhook not found."}`}}
+		}},
+		"GET /{tenant}/api/v1/webhooks/{id}/deliveries": {access: accessToken, admin: true, calls: func(slug string, ids sweepIDs) []sweepCall {
+			return []sweepCall{{path: api(slug, fmt.Sprintf("webhooks/%d/deliveries", ids.Webhook)), own: 200, foreign: 404,
+				foreignBody: `{"message":"Webhook not found."}`}}
+		}},
 		// "/" is the catch-all; "/{tenant}/" is served by it as a UI page.
 		"/": {access: accessPage, calls: func(slug string, _ sweepIDs) []sweepCall {
 			return []sweepCall{{path: "/" + slug + "/", own: 303}}
@@ -289,13 +306,14 @@ func TestTenantIsolationSweep(t *testing.T) {
 	for _, k := range []string{"locations", "location-areas", "bins", "items", "lots", "uoms"} {
 		a.IDs.Deletable[k] = "SPARE-" + strings.ToUpper(k)
 	}
+	b.IDs.SpareWebhook = b.IDs.Webhook
 	b.IDs.Deletable = map[string]string{"locations": b.IDs.Location, "location-areas": b.IDs.Area, "bins": b.IDs.Bin,
 		"items": b.IDs.Item, "lots": b.IDs.Lot, "uoms": b.IDs.UOM}
 	// What of beta must never show in an answer to alpha (unless alpha's
 	// request itself holds it).
 	secrets := map[string]bool{}
 	for _, v := range []string{b.IDs.Item, b.IDs.Bin, b.IDs.Lot, b.IDs.Location, b.IDs.Area, b.IDs.UOM, "secret-uom-b",
-		"SECRET-NOTE-B", "secret-note-b-draft.csv", "777.123456", b.IDs.Date, "@beta.test",
+		"SECRET-NOTE-B", "secret-note-b-draft.csv", "hooks-secret-note-b", "777.123456", b.IDs.Date, "@beta.test",
 		b.AdminToken, b.MemberToken, b.Session, strings.SplitN(b.AdminToken, "|", 2)[1], strings.SplitN(b.MemberToken, "|", 2)[1]} {
 		secrets[v] = true
 	}
@@ -407,6 +425,10 @@ func (e *env) sweepTenant(slug string, ids sweepIDs, note string) *sweepTenant {
 	}
 	ids.Job = job.JobLogID
 	ids.Deletable = map[string]string{}
+	for i, id := range []*int64{&ids.Webhook, &ids.SpareWebhook} {
+		*id = e.createHook(tn, fmt.Sprintf(`{"url":"https://hooks-%s.example/in/%d","description":"%s-HOOK"}`,
+			strings.ToLower(note), i, note)).ID
+	}
 	out := &sweepTenant{tenant: tn, IDs: ids}
 	var err error
 	if out.Session, err = e.DB.CreateSession(context.Background(), slug, "member@"+slug+".test", testPassword, 12*time.Hour); err != nil {

@@ -25,6 +25,8 @@ type Config struct {
 	RescueAfter time.Duration
 	// Node names this process in job logs (default: host name and pid).
 	Node string
+	// Webhooks sets up webhook deliveries.
+	Webhooks WebhookConfig
 }
 
 // node returns the configured node name or host/pid.
@@ -44,6 +46,22 @@ func (c Config) rescueAfter() time.Duration {
 	return DefaultRescueAfter
 }
 
+// addWebhookWorker registers the delivery worker on store.
+func (c Config) addWebhookWorker(workers *river.Workers, store WebhookStore) {
+	wc := c.Webhooks.withDefaults()
+	river.AddWorker(workers, &WebhookWorker{Store: store, Config: wc, Client: newWebhookClient(wc)})
+}
+
+// webhookJobs returns the queue jobs of deliveries.
+func (c Config) webhookJobs(ids []int64) []river.InsertManyParams {
+	opts := c.Webhooks.withDefaults().insertOpts()
+	params := make([]river.InsertManyParams, len(ids))
+	for i, id := range ids {
+		params[i] = river.InsertManyParams{Args: WebhookArgs{DeliveryID: id}, InsertOpts: opts}
+	}
+	return params
+}
+
 // riverConfig returns the River client configuration of a node, for either
 // engine.
 func (c Config) riverConfig(workers *river.Workers) *river.Config {
@@ -57,7 +75,10 @@ func (c Config) riverConfig(workers *river.Workers) *river.Config {
 		MaxAttempts:          10,
 	}
 	if c.Workers > 0 {
-		rc.Queues = map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: c.Workers}}
+		rc.Queues = map[string]river.QueueConfig{
+			river.QueueDefault: {MaxWorkers: c.Workers},
+			webhookQueue:       {MaxWorkers: c.Webhooks.withDefaults().Workers},
+		}
 	}
 	return rc
 }

@@ -25,6 +25,7 @@ func StartPostgres(ctx context.Context, db *postgres.DB, cfg Config) (*river.Cli
 			return err
 		},
 	})
+	cfg.addWebhookWorker(workers, db)
 	rc := cfg.riverConfig(workers)
 	rc.Schema = db.QueueSchema()
 	client, err := river.NewClient(riverpgxv5.New(db.Pool()), rc)
@@ -33,6 +34,10 @@ func StartPostgres(ctx context.Context, db *postgres.DB, cfg Config) (*river.Cli
 	}
 	db.EnqueueImport = func(ctx context.Context, tx pgx.Tx, jobID int64) error {
 		_, err := client.InsertTx(ctx, tx, ImportArgs{JobID: jobID}, nil)
+		return err
+	}
+	db.EnqueueWebhooks = func(ctx context.Context, tx pgx.Tx, deliveryIDs []int64) error {
+		_, err := client.InsertManyTx(ctx, tx, cfg.webhookJobs(deliveryIDs))
 		return err
 	}
 	if cfg.Workers == 0 {

@@ -21,6 +21,7 @@ func StartSQLite(ctx context.Context, db *sqlite.DB, cfg Config) (*river.Client[
 			return err
 		},
 	})
+	cfg.addWebhookWorker(workers, db)
 	rc := cfg.riverConfig(workers)
 	client, err := river.NewClient(riversqlite.New(db.WriteDB()), rc)
 	if err != nil {
@@ -28,6 +29,10 @@ func StartSQLite(ctx context.Context, db *sqlite.DB, cfg Config) (*river.Client[
 	}
 	db.EnqueueImport = func(ctx context.Context, tx *sql.Tx, jobID int64) error {
 		_, err := client.InsertTx(ctx, tx, ImportArgs{JobID: jobID}, nil)
+		return err
+	}
+	db.EnqueueWebhooks = func(ctx context.Context, tx *sql.Tx, deliveryIDs []int64) error {
+		_, err := client.InsertManyTx(ctx, tx, cfg.webhookJobs(deliveryIDs))
 		return err
 	}
 	if cfg.Workers == 0 {

@@ -43,6 +43,9 @@ type DB struct {
 	// EnqueueImport queues a worker job for an import job inside tx; the job
 	// queue (package jobs) sets it. Without it, CSV imports are refused.
 	EnqueueImport func(ctx context.Context, tx pgx.Tx, jobID int64) error
+	// EnqueueWebhooks queues webhook deliveries inside tx; the job queue
+	// sets it. Without it, deliveries are recorded but stay pending.
+	EnqueueWebhooks func(ctx context.Context, tx pgx.Tx, deliveryIDs []int64) error
 	// FaultApplyDelay holds every import's apply transaction open this long
 	// before it commits. Zero in production; crash tests set it.
 	FaultApplyDelay time.Duration

@@ -100,7 +100,10 @@ func (tx *Tx) finishWithFiles(ctx context.Context, job *vintry.ImportJob, plan *
 	if err := queueFinishImportJob(batch, job); err != nil {
 		return err
 	}
-	return tx.SendBatch(ctx, batch).Close()
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return err
+	}
+	return tx.jobFinished(ctx, job)
 }
 
 // replay returns the job an idempotency key already stands for, nil when the

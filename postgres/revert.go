@@ -95,7 +95,10 @@ func (tx *Tx) applyRevert(ctx context.Context, tenantID int64, rev *vintry.Impor
 		return err
 	}
 	batch.Queue(`UPDATE import_jobs SET reverted_by_job_id = $1 WHERE id = $2`, rev.ID, rev.RevertsJobID)
-	return tx.SendBatch(ctx, batch).Close()
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		return err
+	}
+	return tx.jobFinished(ctx, rev)
 }
 
 // queueRevertChange queues the history row of a revert's update or

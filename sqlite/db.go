@@ -45,6 +45,9 @@ type DB struct {
 	// EnqueueImport queues a worker job for an import job inside tx; the job
 	// queue (package jobs) sets it. Without it, CSV imports are refused.
 	EnqueueImport func(ctx context.Context, tx *sql.Tx, jobID int64) error
+	// EnqueueWebhooks queues webhook deliveries inside tx; the job queue
+	// sets it. Without it, deliveries are recorded but stay pending.
+	EnqueueWebhooks func(ctx context.Context, tx *sql.Tx, deliveryIDs []int64) error
 	// FaultApplyDelay holds every import's apply transaction open this long
 	// before it commits. Zero in production; crash tests set it.
 	FaultApplyDelay time.Duration
@@ -138,6 +141,7 @@ func (db *DB) WriteDB() *sql.DB { return db.write }
 // Tx is a transaction with the time it started and the caller's principal.
 type Tx struct {
 	*sql.Tx
+	db        *DB
 	now       time.Time
 	principal vintry.Principal
 }
@@ -158,7 +162,7 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, fn func(*Tx) error) error 
 		return mapError(err)
 	}
 	p, _ := vintry.PrincipalFromContext(ctx)
-	tx := &Tx{Tx: sqlTx, now: db.Now().UTC(), principal: p}
+	tx := &Tx{Tx: sqlTx, db: db, now: db.Now().UTC(), principal: p}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
 		return mapError(err)

@@ -94,7 +94,10 @@ func (tx *Tx) finishWithFiles(ctx context.Context, job *vintry.ImportJob, plan *
 		}
 	}
 	job.StepsDone, job.CompletedAt = len(vintry.JobSteps), &tx.now
-	return tx.finishImportJob(ctx, job)
+	if err := tx.finishImportJob(ctx, job); err != nil {
+		return err
+	}
+	return tx.jobFinished(ctx, job)
 }
 
 // replay returns the job an idempotency key already stands for, nil when the

@@ -97,8 +97,10 @@ func (tx *Tx) applyRevert(ctx context.Context, tenantID int64, rev *vintry.Impor
 	if err := tx.finishImportJob(ctx, rev); err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `UPDATE import_jobs SET reverted_by_job_id = ? WHERE id = ?`, rev.ID, rev.RevertsJobID)
-	return err
+	if _, err := tx.ExecContext(ctx, `UPDATE import_jobs SET reverted_by_job_id = ? WHERE id = ?`, rev.ID, rev.RevertsJobID); err != nil {
+		return err
+	}
+	return tx.jobFinished(ctx, rev)
 }
 
 // insertRevertChange writes the history row of a revert's update or

@@ -32,6 +32,7 @@ type Store interface {
 	vintry.JobQueue
 	vintry.JobLifecycle
 	vintry.DraftService
+	vintry.WebhookService
 	metrics.JobCounter
 	Ping(ctx context.Context) error
 	Close() error

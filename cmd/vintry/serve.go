@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/vintry/vintry"
 	vhttp "github.com/vintry/vintry/http"
 	"github.com/vintry/vintry/jobs"
 	"github.com/vintry/vintry/metrics"
@@ -28,6 +29,8 @@ type ServeCmd struct {
 	LoginRateLimit int           `name:"login-rate-limit" default:"10" help:"Token requests a minute per client IP and per email; 0 turns the limit off."`
 	Workers        int           `default:"2" help:"Import jobs run at once on this node."`
 	Demo           bool          `help:"Create the demo tenant with master data and a user (once), and print how to use it."`
+	// WebhooksAllowPrivate lets webhooks reach loopback, private and link-local addresses.
+	WebhooksAllowPrivate bool `name:"webhooks-allow-private" help:"Allow webhooks to loopback, private and link-local addresses (refused by default)."`
 	// FaultApplyDelay holds each import's apply transaction open; crash tests use it.
 	FaultApplyDelay time.Duration `name:"fault-apply-delay" hidden:""`
 	// JobRescueAfter shortens how long a running job may go on before River
@@ -94,22 +97,25 @@ func (m *Main) Open(ctx context.Context) error {
 	}
 	m.DB = db
 	stats := metrics.New(db, m.Logger)
+	// Listen first: webhook deliveries link to this server's URL.
+	if m.listener, err = net.Listen("tcp", m.Serve.Addr); err != nil {
+		m.Close()
+		return err
+	}
 	m.queue, err = startQueue(context.WithoutCancel(ctx), db, m.Serve.FaultApplyDelay, jobs.Config{
 		Workers: m.Serve.Workers, MaxRecords: m.Serve.MaxRecords, Logger: m.Logger, Finished: stats.JobFinished,
-		RescueAfter: m.Serve.JobRescueAfter,
+		RescueAfter: m.Serve.JobRescueAfter, Webhooks: m.webhookConfig(),
 	})
 	if err != nil {
 		m.Close()
 		return fmt.Errorf("job queue: %w", err)
 	}
-	if m.listener, err = net.Listen("tcp", m.Serve.Addr); err != nil {
-		m.Close()
-		return err
-	}
 	api := &vhttp.Server{
 		Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, DB: db, Logger: m.Logger, Metrics: stats,
 		Config: vhttp.Config{MaxRecords: m.Serve.MaxRecords, MaxUploadBytes: m.Serve.MaxUploadBytes,
-			BaseURL: m.Serve.BaseURL, TokenTTL: m.Serve.TokenTTL, RateLimit: m.Serve.RateLimit, LoginRateLimit: m.Serve.LoginRateLimit},
+			BaseURL: m.Serve.BaseURL, TokenTTL: m.Serve.TokenTTL, RateLimit: m.Serve.RateLimit, LoginRateLimit: m.Serve.LoginRateLimit,
+			WebhooksAllowPrivate: m.Serve.WebhooksAllowPrivate},
+		Webhooks: db,
 	}
 	m.server = &http.Server{
 		Handler:           api.Handler(),
@@ -127,6 +133,21 @@ func (m *Main) Open(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// webhookConfig is the delivery setup: deliveries carry a job as its status
+// endpoint shows it, with links under --base-url (else this server's URL).
+func (m *Main) webhookConfig() jobs.WebhookConfig {
+	base := m.Serve.BaseURL
+	if base == "" {
+		base = m.URL()
+	}
+	return jobs.WebhookConfig{
+		AllowPrivate: m.Serve.WebhooksAllowPrivate,
+		Render: func(slug string, job *vintry.ImportJob) any {
+			return vhttp.JobStatusContent(base, slug, job)
+		},
+	}
 }
 
 // URL is the base URL the server listens on.
