@@ -26,6 +26,7 @@ type store interface {
 	vintry.ImportService
 	vintry.JobQueue
 	vintry.DraftService
+	vintry.MappingProfileService
 	metrics.JobCounter
 	Ping(ctx context.Context) error
 	Close() error

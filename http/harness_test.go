@@ -56,7 +56,7 @@ func newEnv(t *testing.T, opts ...any) *env {
 	}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	db, stop := openBackend(t, dbOpts, jobs.Config{Workers: 2, MaxRecords: cfg.MaxRecords, Logger: logger})
-	s := &vhttp.Server{Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Drafts: db, DB: db,
+	s := &vhttp.Server{Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Drafts: db, Mappings: db, DB: db,
 		Logger: logger, Config: cfg}
 	// Every request and response of the suite is checked against openapi.yaml.
 	srv := httptest.NewServer(contractHandler(t, s.Handler()))

@@ -49,6 +49,8 @@ type Server struct {
 	Config  Config
 	// Metrics, when set, records requests and imports and is served at /metrics.
 	Metrics *metrics.Metrics
+	// Mappings keeps the tenants' saved mapping profiles.
+	Mappings vintry.MappingProfileService
 
 	tokenLimits *limiters // per API token
 	loginLimits *limiters // per client IP and per email, on token create
@@ -81,6 +83,10 @@ func (s *Server) routes() *http.ServeMux {
 	mux.Handle("GET /{tenant}/api/v1/inventory/{id}/history", s.member(s.handleRecordHistory))
 	mux.Handle("GET /{tenant}/api/v1/imports", s.member(s.handleImportJobList))
 	mux.Handle("GET /{tenant}/api/v1/imports/status/{id}", s.member(s.handleImportJobStatus))
+	mux.Handle("GET /{tenant}/api/v1/inventory/import/template", s.memberOrSession(s.handleImportTemplate))
+	mux.Handle("GET /{tenant}/api/v1/imports/mappings", s.member(s.handleMappingProfileList))
+	mux.Handle("POST /{tenant}/api/v1/imports/mappings", s.member(s.handleMappingProfileSave))
+	mux.Handle("DELETE /{tenant}/api/v1/imports/mappings/{name}", s.member(s.handleMappingProfileDelete))
 	mux.Handle("GET /{tenant}/download/{name}", s.memberOrSession(s.handleDownload))
 
 	for _, k := range vintry.Kinds {

@@ -154,7 +154,7 @@ func (s *Server) queueDraft(r *http.Request, d *vintry.Draft, args vintry.Import
 	argsJSON, _ := json.Marshal(args)
 	mapJSON, _ := json.Marshal(mappings)
 	a, m := string(argsJSON), string(mapJSON)
-	req, err := s.checkImportForm(&importForm{file: d.Content, fileName: d.FileName, hasFile: true, arguments: &a, fieldMappings: &m})
+	req, err := s.checkImportForm(r.Context(), &importForm{file: d.Content, fileName: d.FileName, hasFile: true, arguments: &a, fieldMappings: &m})
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,7 @@ type Store interface {
 	vintry.ImportService
 	vintry.JobQueue
 	vintry.DraftService
+	vintry.MappingProfileService
 	metrics.JobCounter
 	Ping(ctx context.Context) error
 	Close() error
