@@ -35,6 +35,7 @@ func TestOpenAPIContractTour(t *testing.T) {
 	t.Run("csv import", func(t *testing.T) { tourCSVImport(e.forT(t), member) })
 	t.Run("inventory", func(t *testing.T) { tourInventory(e.forT(t), member) })
 	t.Run("deletes", func(t *testing.T) { tourDeletes(e.forT(t), admin, member) })
+	t.Run("mappings", func(t *testing.T) { tourMappings(e.forT(t), member) })
 
 	doc, err := contractDoc()
 	if err != nil {
