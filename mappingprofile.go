@@ -52,8 +52,12 @@ func notNameRune(r rune) bool {
 	return !unicode.IsLetter(r) && !unicode.IsDigit(r) && r != ' ' && !strings.ContainsRune("._-()&+#", r)
 }
 
-// MappingProfileNotFound is the ENOTFOUND error for an unknown profile name.
+// MappingProfileNotFound is the ENOTFOUND error for an unknown profile name;
+// a name longer than any profile's is cut, so a 64 KB name is not echoed.
 func MappingProfileNotFound(name string) *Error {
+	if r := []rune(name); len(r) > MaxMappingProfileName {
+		name = string(r[:MaxMappingProfileName]) + "…"
+	}
 	return Errorf(ENOTFOUND, "Mapping profile '%s' not found.", name)
 }
 

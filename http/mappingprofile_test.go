@@ -354,3 +354,16 @@ func TestCSVUploadSuggestions(t *testing.T) {
 		t.Errorf("job with the suggested mapping: %+v", job)
 	}
 }
+
+func TestMappingProfileUnknownLongName(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tn := e.newTenant("acme", true)
+	long := strings.Repeat("é", 5000)
+	parts := append(csvParts("erp.csv", []byte(erpHeader+"124,SS-01,FG-GEN-LOT,2024-01-01,5,gal\n"), argsContinue),
+		formPart{Name: "mapping_profile", Content: []byte(long)})
+	wantError(t, e.upload(tn, tn.MemberToken, parts), http.StatusUnprocessableEntity,
+		"Mapping profile '"+strings.Repeat("é", 100)+"…' not found.")
+	wantError(t, e.do("DELETE", mappingsPath(tn)+"/"+strings.Repeat("x", 300), tn.MemberToken, nil), http.StatusNotFound,
+		"Mapping profile '"+strings.Repeat("x", 100)+"…' not found.")
+}
