@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/runes"
 	"golang.org/x/text/transform"
@@ -47,6 +48,10 @@ const (
 	tierTypo           // it is a few edits from a column name or a keyword ("Quantitiy")
 )
 
+// maxSuggestHeaders bounds the headers Suggest looks at: a real export has
+// a few dozen; a 10 MB header line must not make a refusal slow.
+const maxSuggestHeaders = 500
+
 // candidate is one possible (header, column) pair and how good it is.
 type candidate struct {
 	header, col, score int
@@ -59,13 +64,14 @@ type candidate struct {
 // that mappings does not mention. Each column is suggested for at most one
 // header and each header gets at most one column: the best matches win
 // (normalised name, then known names, then a known word in the header, then
-// a small edit distance), earlier headers first on a tie. Headers nothing
+// a small edit distance), earlier headers first on a tie. Only the first
+// maxSuggestHeaders headers are considered. Headers nothing
 // resembles get no suggestion; the result maps header (as in the file) to
 // column and is empty, never nil, when there is nothing to suggest.
 func Suggest(header []string, mappings FieldMappings) map[string]string {
 	usedHeader, takenCol := usage(header, mappings)
 	var cands []candidate
-	for i, h := range header {
+	for i, h := range header[:min(len(header), maxSuggestHeaders)] {
 		name := strings.TrimSpace(h)
 		if name == "" || usedHeader[name] {
 			continue
@@ -147,8 +153,14 @@ func scores(header string) map[int]int {
 			add(c, tierWord*100+len(words)-1-i)
 		}
 	}
+	n := utf8.RuneCountInString(whole)
 	for kw, c := range keywords {
-		if d := editDistance(whole, kw); d > 0 && d <= maxEdits(len(kw)) {
+		// The length difference alone rules most keywords out, cheaply.
+		limit := maxEdits(len(kw))
+		if n-len(kw) > limit || len(kw)-n > limit {
+			continue
+		}
+		if d := editDistance(whole, kw); d > 0 && d <= limit {
 			add(c, tierTypo*100+d)
 		}
 	}

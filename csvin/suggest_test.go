@@ -4,6 +4,8 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/vintry/vintry"
@@ -135,5 +137,25 @@ func TestFieldMappingsCheck(t *testing.T) {
 	}
 	if again, err := csvin.ParseFieldMappings(fms.JSON()); err != nil || !slices.Equal(again, fms) {
 		t.Errorf("JSON() does not parse back: %q, %v", again, err)
+	}
+}
+
+// TestSuggestWideHeader checks that a huge header line (50,000 long headers
+// close to a keyword) is handled, and that only the first 500 headers are
+// considered, which bounds the work a refused upload costs.
+func TestSuggestWideHeader(t *testing.T) {
+	t.Parallel()
+	header := make([]string, 50000)
+	for i := range header {
+		header[i] = strings.Repeat("quantit", 9) + strconv.Itoa(i)
+	}
+	header[3] = "Qty"
+	if got := csvin.Suggest(header, nil); !maps.Equal(got, map[string]string{"Qty": "quantity"}) {
+		t.Errorf("Suggest = %q", got)
+	}
+	header[3] = "x"
+	header[600] = "Qty"
+	if got := csvin.Suggest(header, nil); len(got) != 0 {
+		t.Errorf("a header past the first %d was considered: %q", 500, got)
 	}
 }
