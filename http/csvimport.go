@@ -28,7 +28,7 @@ type importForm struct {
 	hasFile       bool
 	arguments     *string
 	fieldMappings *string
-	mapping       *string // mapping_profile
+	profile       *string // mapping_profile
 }
 
 // importCSV runs the CSV method: every up-front check, then the upload is
@@ -52,9 +52,9 @@ func (s *Server) importCSV(w http.ResponseWriter, r *http.Request) {
 	req.IdempotencyKey = key
 	h := sha256.New()
 	parts := []string{"csv", form.fileName, deref(form.arguments), deref(form.fieldMappings)}
-	if form.mapping != nil {
+	if form.profile != nil {
 		// Only when sent, so requests without it hash as they always did.
-		parts = append(parts, "mapping_profile", *form.mapping)
+		parts = append(parts, "mapping_profile", *form.profile)
 	}
 	for _, part := range parts {
 		fmt.Fprintf(h, "%d:%s\n", len(part), part)
@@ -151,7 +151,7 @@ func (f *importForm) readPart(part *multipart.Part, limit int64, tooLarge error)
 		case "field_mappings":
 			f.fieldMappings = &text
 		default:
-			f.mapping = &text
+			f.profile = &text
 		}
 	default:
 		if _, err := io.Copy(io.Discard, part); err != nil {
@@ -190,7 +190,7 @@ func (s *Server) checkImportForm(ctx context.Context, f *importForm) (vintry.Que
 	if err := v.err(); err != nil {
 		return req, err
 	}
-	mappingsText, profile := strings.TrimSpace(deref(f.fieldMappings)), strings.TrimSpace(deref(f.mapping))
+	mappingsText, profile := strings.TrimSpace(deref(f.fieldMappings)), strings.TrimSpace(deref(f.profile))
 	if mappingsText != "" && profile != "" {
 		return req, vintry.FieldError("mapping_profile", "Send either field_mappings or mapping_profile, not both.")
 	}
