@@ -181,14 +181,17 @@ func maxEdits(n int) int {
 	return 3
 }
 
-// accents removes combining marks after decomposition ("ü" → "u").
-var accents = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// accents returns a transformer that removes combining marks after
+// decomposition ("ü" → "u"). A chain is stateful, so each use makes its own.
+func accents() transform.Transformer {
+	return transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+}
 
 // headerWords splits a header into lower-case words of letters and digits:
 // at anything else and where a lower-case letter meets an upper-case one
 // ("ItemCode" → item, code). Accents are removed.
 func headerWords(h string) []string {
-	if s, _, err := transform.String(accents, h); err == nil {
+	if s, _, err := transform.String(accents(), h); err == nil {
 		h = s
 	}
 	var words []string
