@@ -25,12 +25,15 @@ const (
 // client; Fields holds field-level detail keyed by field path (for example
 // "payload.3.quantity" or "field_mappings.SKU"). Content, when set, is a
 // response body payload that belongs with the error (an import's result when
-// the import failed as a whole).
+// the import failed as a whole). Suggestions, when set, proposes a column
+// for CSV headers that a refused header mapping left unmapped (CSV header →
+// column name).
 type Error struct {
-	Code    string
-	Message string
-	Fields  map[string][]string
-	Content any
+	Code        string
+	Message     string
+	Fields      map[string][]string
+	Content     any
+	Suggestions map[string]string
 }
 
 // Error implements the error interface.

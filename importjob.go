@@ -207,6 +207,13 @@ var FileKinds = []FileKind{FileInput, FileStaging, FileOutput, FileErrors}
 // fileSuffixes are the download name suffixes of each kind.
 var fileSuffixes = map[FileKind]string{FileInput: "untouched", FileStaging: "staging", FileOutput: "final", FileErrors: "errors"}
 
+// MappingProfileLog is the job log's note that a job's field mappings came
+// from the saved mapping profile name (resolved when the upload was
+// accepted; later changes to the profile do not affect the job).
+func MappingProfileLog(name string) string {
+	return fmt.Sprintf("Field mappings from the saved mapping profile '%s', as it was when the file was uploaded.", name)
+}
+
 // JobFileName returns the download name of a job's file of kind k.
 func JobFileName(jobID int64, k FileKind) string {
 	return fmt.Sprintf("import-%d_%s.csv", jobID, fileSuffixes[k])
@@ -246,7 +253,10 @@ type QueueRequest struct {
 	Args          ImportArgs
 	FileName      string
 	File          []byte
-	FieldMappings string // the field_mappings JSON as sent; "" when absent
+	FieldMappings string // the field_mappings JSON as sent (or of MappingProfile); "" when absent
+	// MappingProfile names the saved mapping profile FieldMappings was taken
+	// from when the upload named one ("" otherwise), for the job log.
+	MappingProfile string
 	// IdempotencyKey and RequestHash work as in ImportRequest.
 	IdempotencyKey string
 	RequestHash    []byte
@@ -268,6 +278,8 @@ type QueuedImport struct {
 	Job           *ImportJob
 	File          []byte
 	FieldMappings string
+	// MappingProfile is QueueRequest.MappingProfile.
+	MappingProfile string
 	// Wait is true when an earlier CSV import of the same tenant has not
 	// finished: a tenant's queued imports apply in the order they were
 	// accepted, so a later file never lands under an earlier one.

@@ -132,3 +132,56 @@ func (m *Mapping) set(col, idx int, header string) {
 func columnIndex(name string) int {
 	return slices.Index(Columns[:], name)
 }
+
+// Check runs the checks of a mapping that need no file: every non-empty
+// target is one of Columns ("Invalid mapping target 'X'", Fields key
+// field_mappings.<Header>) and no column is targeted twice ("Column 'T' is
+// mapped more than once (from 'A' and 'B')"), with ResolveMapping's
+// messages. An empty FieldMappings is "The field_mappings must map at least
+// one CSV header."; an empty header key is "A CSV header in field_mappings
+// is empty.". It is how a saved mapping profile is checked.
+func (fms FieldMappings) Check() error {
+	if len(fms) == 0 {
+		return vintry.FieldError("field_mappings", "The field_mappings must map at least one CSV header.")
+	}
+	var p problems
+	for _, fm := range fms {
+		if fm.Header == "" {
+			p.add("field_mappings.", "A CSV header in field_mappings is empty.", "")
+		}
+	}
+	checkTargets(&p, fms)
+	var from [len(Columns)]string
+	for _, fm := range fms {
+		col := columnIndex(fm.Target)
+		if col < 0 {
+			continue
+		}
+		if from[col] != "" {
+			msg := fmt.Sprintf("Column '%s' is mapped more than once (from '%s' and '%s')", fm.Target, from[col], fm.Header)
+			p.add("field_mappings."+fm.Header, msg, "")
+			continue
+		}
+		from[col] = fm.Header
+	}
+	return p.err()
+}
+
+// JSON returns the mapping as the JSON object field_mappings takes, in
+// order, with "" for an ignored header.
+func (fms FieldMappings) JSON() string {
+	var b strings.Builder
+	b.WriteByte('{')
+	for i, fm := range fms {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(fm.Header)
+		v, _ := json.Marshal(fm.Target)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.String()
+}

@@ -1,6 +1,7 @@
 package csvin
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -24,12 +25,16 @@ import (
 //     required" with Fields {"field_mappings": ["Field mappings are required:
 //     the header does not contain the column names (missing: ...)"]}.
 //   - not exact, mappings not nil: see resolveMappings.
+//
+// When mappings were required or refused (not exact), the error's
+// Suggestions proposes columns for the headers left unmapped (see Suggest).
 func ResolveMapping(header []string, exact bool, mappings FieldMappings) (Mapping, error) {
 	if err := checkDuplicateHeaders(header); err != nil {
 		return Mapping{}, err
 	}
 	if !exact && mappings != nil {
-		return resolveMappings(header, mappings)
+		m, err := resolveMappings(header, mappings)
+		return m, withSuggestions(err, header, mappings)
 	}
 	m, missing := exactMapping(header)
 	if len(missing) == 0 {
@@ -40,13 +45,27 @@ func ResolveMapping(header []string, exact bool, mappings FieldMappings) (Mappin
 		msg := fmt.Sprintf("The file header must contain the columns: %s (missing: %s)", columnList, list)
 		return Mapping{}, vintry.FieldError("file", msg)
 	}
-	return Mapping{}, &vintry.Error{
+	err := &vintry.Error{
 		Code:    vintry.EINVALID,
 		Message: "Field mappings are required",
 		Fields: map[string][]string{"field_mappings": {
 			fmt.Sprintf("Field mappings are required: the header does not contain the column names (missing: %s)", list),
 		}},
 	}
+	return Mapping{}, withSuggestions(err, header, nil)
+}
+
+// withSuggestions adds to a refused mapping's error a column for each
+// header Suggest can place, when there is any.
+func withSuggestions(err error, header []string, mappings FieldMappings) error {
+	var e *vintry.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	if s := Suggest(header, mappings); len(s) > 0 {
+		e.Suggestions = s
+	}
+	return e
 }
 
 // checkDuplicateHeaders rejects a header naming a column twice.

@@ -28,6 +28,7 @@ type store interface {
 	vintry.JobLifecycle
 	vintry.DraftService
 	vintry.WebhookService
+	vintry.MappingProfileService
 	metrics.JobCounter
 	Ping(ctx context.Context) error
 	Close() error

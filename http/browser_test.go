@@ -153,12 +153,15 @@ func (b *browser) importFile(slug, name, content string, continueOnError, shots 
 		b.t.Fatalf("upload landed on %s: %s", loc, run(b, chromedp.Text(chromedp.CSS("main"))))
 	}
 	headers := run(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("table.mapping thead th")].map(th => th.textContent)`))
-	if got := run(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("table.mapping select")].map(s => s.value)`)); !slices.Equal(got, make([]string, len(headers))) {
-		b.t.Errorf("headers %q pre-selected %q; none is a column name", headers, got)
-	}
 	var want []string
-	for i, h := range headers {
+	for _, h := range headers {
 		want = append(want, browserColumns[h])
+	}
+	// Every header resembles its column (Qty, Batch No, ...): all are suggested.
+	if got := run(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("table.mapping select")].map(s => s.value)`)); !slices.Equal(got, want) {
+		b.t.Errorf("headers %q pre-selected %q, want the suggestions %q", headers, got, want)
+	}
+	for i, h := range headers {
 		b.do(chromedp.SetValue(chromedp.ID("map_"+strconv.Itoa(i)), browserColumns[h]))
 	}
 	if got := run(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("table.mapping select")].map(s => s.value)`)); !slices.Equal(got, want) || len(got) != 6 {
@@ -337,4 +340,106 @@ func TestBrowserRevert(t *testing.T) {
 		t.Errorf("revert job page: %s", got)
 	}
 	e.wantSnapshot(tn, before, "after Revert in the browser")
+}
+
+// cellarColumns maps the headers of the profile test's files; Day and
+// Litres resemble no column, so only a saved mapping selects them.
+var cellarColumns = map[string]string{"Wine": "item_name", "Tank": "bin_name", "Charge No": "lot_name",
+	"Day": "date_filled", "Litres": "quantity", "Measure": "uom"}
+
+const cellarHeader = "Wine,Tank,Charge No,Day,Litres,Measure\n"
+
+// uploadToMapping uploads a file through the Upload page and returns the
+// headers of the mapping page it lands on.
+func (b *browser) uploadToMapping(name, content string) []string {
+	b.t.Helper()
+	file := filepath.Join(b.t.TempDir(), name)
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	b.navigate(200, "/winery/imports/upload", chromedp.Click(chromedp.CSS(`nav a[href$="/imports/upload"]`)))
+	b.do(chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{file}))
+	if _, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS("main form button[type=submit]"))); err != nil {
+		b.t.Fatal(err)
+	}
+	if loc := run(b, chromedp.Location()); !draftPath.MatchString(strings.TrimPrefix(loc, b.e.URL)) {
+		b.t.Fatalf("upload landed on %s: %s", loc, run(b, chromedp.Text(chromedp.CSS("main"))))
+	}
+	return run(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("table.mapping thead th")].map(th => th.textContent)`))
+}
+
+// selects returns the value of each column select of the mapping page.
+func (b *browser) selects() []string {
+	b.t.Helper()
+	return run(b, chromedp.Evaluate[[]string](`[...document.querySelectorAll("table.mapping select")].map(s => s.value)`))
+}
+
+// queue submits the mapping form and returns the id of the job page it
+// lands on.
+func (b *browser) queue() int64 {
+	b.t.Helper()
+	if _, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS("main form button[type=submit]"))); err != nil {
+		b.t.Fatal(err)
+	}
+	loc := run(b, chromedp.Location())
+	m := jobPagePath.FindStringSubmatch(strings.TrimPrefix(loc, b.e.URL))
+	if m == nil {
+		b.t.Fatalf("queueing landed on %s: %s", loc, run(b, chromedp.Text(chromedp.CSS("main"))))
+	}
+	id, _ := strconv.ParseInt(m[1], 10, 64)
+	return id
+}
+
+// TestBrowserMappingProfile saves a mapping from the mapping form, then
+// applies it to a second file and imports that.
+func TestBrowserMappingProfile(t *testing.T) {
+	e := newEnv(t)
+	tn := e.newTenant("winery", true)
+	b := newBrowser(t, e)
+	b.navigate(200, "/winery/login", chromedp.Navigate(e.URL+"/winery/login"))
+	b.do(chromedp.SendKeys(chromedp.ID("email"), "member@winery.test"), chromedp.SendKeys(chromedp.ID("password"), testPassword))
+	b.navigate(200, "/winery"+uiJobs, chromedp.Click(chromedp.CSS("main form button[type=submit]")))
+
+	headers := b.uploadToMapping("first.csv", cellarHeader+"ZAMNVCAS19,SS-01,RM19CASRUT.ZAM,2024-04-01,1200.5,gal\n")
+	var want []string
+	for _, h := range headers {
+		want = append(want, cellarColumns[h])
+	}
+	if n := run(b, chromedp.Evaluate[int](`document.querySelectorAll("#profile").length`)); n != 0 {
+		t.Errorf("a saved mapping is offered before any was saved")
+	}
+	for i, h := range headers {
+		b.do(chromedp.SetValue(chromedp.ID("map_"+strconv.Itoa(i)), cellarColumns[h]))
+	}
+	b.do(chromedp.SendKeys(chromedp.ID("save_profile"), "Cellar export"))
+	first := b.queue()
+	b.waitVisible("#live .badge-completed")
+	if job := e.forT(t).readJob(tn, first); job.Status != "completed" || job.Summary.Created != 1 {
+		t.Fatalf("first job: %+v", job)
+	}
+
+	headers2 := b.uploadToMapping("second.csv", cellarHeader+
+		"ZAMNVCAS20,SS-02,RM20CASRUT.ZAM,2024-04-02,300,gal\n"+
+		"124,FG-GEN-BIN,FG-GEN-LOT,2024-04-02,48,9LE\n")
+	if !slices.Equal(headers2, headers) {
+		t.Fatalf("headers %q, want %q", headers2, headers)
+	}
+	if got := b.selects(); slices.Equal(got, want) {
+		t.Fatalf("selects %q already right before the profile is applied: the test proves nothing", got)
+	}
+	b.do(chromedp.SetValue(chromedp.ID("profile"), "Cellar export"))
+	if _, err := chromedp.RunResponse(b.ctx, chromedp.Click(chromedp.CSS(`input[type=submit][value="Apply mapping"]`))); err != nil {
+		t.Fatal(err)
+	}
+	if got := b.selects(); !slices.Equal(got, want) {
+		t.Fatalf("after applying the profile the selects hold %q, want %q", got, want)
+	}
+	second := b.queue()
+	b.waitVisible("#live .badge-completed")
+	if job := e.forT(t).readJob(tn, second); job.Status != "completed" || job.Summary.Created != 2 {
+		t.Fatalf("second job: %+v", job)
+	}
+	if got := e.forT(t).stock(tn); got[invKey("124", "FG-GEN-BIN", "FG-GEN-LOT", "2024-04-02")] != "48 9LE" || len(got) != 3 {
+		t.Errorf("stock = %v", got)
+	}
 }

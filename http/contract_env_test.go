@@ -48,7 +48,7 @@ func newTourEnv(t *testing.T, cfg vhttp.Config) *tourEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &vhttp.Server{Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, DB: db,
+	s := &vhttp.Server{Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, Mappings: db, DB: db,
 		Logger: logger, Config: cfg, Metrics: metrics.New(db, logger), Webhooks: db}
 	h := s.Handler()
 	// Until the route table serves GET /openapi.yaml, serve it here with the

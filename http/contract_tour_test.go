@@ -37,6 +37,7 @@ func TestOpenAPIContractTour(t *testing.T) {
 	t.Run("inventory", func(t *testing.T) { tourInventory(e.forT(t), member) })
 	t.Run("deletes", func(t *testing.T) { tourDeletes(e.forT(t), admin, member) })
 	t.Run("webhooks", func(t *testing.T) { tourWebhooks(e.forT(t), admin, member) })
+	t.Run("mappings", func(t *testing.T) { tourMappings(e.forT(t), member) })
 
 	doc, err := contractDoc()
 	if err != nil {

@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -27,6 +28,7 @@ type importForm struct {
 	hasFile       bool
 	arguments     *string
 	fieldMappings *string
+	profile       *string // mapping_profile
 }
 
 // importCSV runs the CSV method: every up-front check, then the upload is
@@ -42,14 +44,19 @@ func (s *Server) importCSV(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	req, err := s.checkImportForm(form)
+	req, err := s.checkImportForm(r.Context(), form)
 	if err != nil {
 		writeError(w, r, err)
 		return
 	}
 	req.IdempotencyKey = key
 	h := sha256.New()
-	for _, part := range []string{"csv", form.fileName, deref(form.arguments), deref(form.fieldMappings)} {
+	parts := []string{"csv", form.fileName, deref(form.arguments), deref(form.fieldMappings)}
+	if form.profile != nil {
+		// Only when sent, so requests without it hash as they always did.
+		parts = append(parts, "mapping_profile", *form.profile)
+	}
+	for _, part := range parts {
 		fmt.Fprintf(h, "%d:%s\n", len(part), part)
 	}
 	h.Write(form.file)
@@ -129,7 +136,7 @@ func (f *importForm) readPart(part *multipart.Part, limit int64, tooLarge error)
 			return tooLarge
 		}
 		f.file, f.fileName, f.hasFile = data, part.FileName(), true
-	case "arguments", "field_mappings":
+	case "arguments", "field_mappings", "mapping_profile":
 		data, err := io.ReadAll(io.LimitReader(part, formFieldLimit+1))
 		if err != nil {
 			return multipartError(err, tooLarge)
@@ -138,10 +145,13 @@ func (f *importForm) readPart(part *multipart.Part, limit int64, tooLarge error)
 			return vintry.FieldError(part.FormName(), fmt.Sprintf("The %s field is too long.", part.FormName()))
 		}
 		text := string(data)
-		if part.FormName() == "arguments" {
+		switch part.FormName() {
+		case "arguments":
 			f.arguments = &text
-		} else {
+		case "field_mappings":
 			f.fieldMappings = &text
+		default:
+			f.profile = &text
 		}
 	default:
 		if _, err := io.Copy(io.Discard, part); err != nil {
@@ -160,8 +170,10 @@ func multipartError(err, tooLarge error) error {
 }
 
 // checkImportForm runs the checks made before a job is accepted: the file,
-// the arguments, the header and mapping, and the row count.
-func (s *Server) checkImportForm(f *importForm) (vintry.QueueRequest, error) {
+// the arguments, the header and mapping, and the row count. A
+// mapping_profile is resolved here, so the job keeps the mapping as it is
+// now whatever later happens to the profile.
+func (s *Server) checkImportForm(ctx context.Context, f *importForm) (vintry.QueueRequest, error) {
 	var req vintry.QueueRequest
 	v := &validation{}
 	switch {
@@ -178,13 +190,29 @@ func (s *Server) checkImportForm(f *importForm) (vintry.QueueRequest, error) {
 	if err := v.err(); err != nil {
 		return req, err
 	}
-	var mappings csvin.FieldMappings
-	if f.fieldMappings != nil && strings.TrimSpace(*f.fieldMappings) != "" && !req.Args.HeadersMatchExactly {
-		var err error
-		if mappings, err = csvin.ParseFieldMappings(*f.fieldMappings); err != nil {
+	mappingsText, profile := strings.TrimSpace(deref(f.fieldMappings)), strings.TrimSpace(deref(f.profile))
+	if mappingsText != "" && profile != "" {
+		return req, vintry.FieldError("mapping_profile", "Send either field_mappings or mapping_profile, not both.")
+	}
+	if profile != "" && !req.Args.HeadersMatchExactly {
+		p, err := s.Mappings.FindMappingProfile(ctx, profile)
+		if vintry.ErrorCode(err) == vintry.ENOTFOUND {
+			return req, vintry.FieldError("mapping_profile", vintry.ErrorMessage(err))
+		} else if err != nil {
 			return req, err
 		}
-		req.FieldMappings = *f.fieldMappings
+		mappingsText, req.MappingProfile = p.FieldMappings, p.Name
+	}
+	var mappings csvin.FieldMappings
+	if mappingsText != "" && !req.Args.HeadersMatchExactly {
+		var err error
+		if mappings, err = csvin.ParseFieldMappings(mappingsText); err != nil {
+			return req, err
+		}
+		req.FieldMappings = mappingsText
+		if req.MappingProfile == "" {
+			req.FieldMappings = *f.fieldMappings
+		}
 	}
 	if _, err := csvin.ReadUpload(f.file, req.Args.HeadersMatchExactly, mappings, s.Config.MaxRecords); err != nil {
 		return req, err

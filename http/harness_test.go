@@ -68,7 +68,7 @@ func newEnv(t *testing.T, opts ...any) *env {
 	jobCfg.MaxRecords = cfg.MaxRecords
 	jobCfg.Webhooks = hooks
 	db, stop := openBackend(t, dbOpts, jobCfg)
-	s := &vhttp.Server{Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, DB: db,
+	s := &vhttp.Server{Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, Mappings: db, DB: db,
 		Logger: logger, Config: cfg, Webhooks: db}
 	// Every request and response of the suite is checked against openapi.yaml.
 	srv := httptest.NewServer(contractHandler(t, s.Handler()))

@@ -29,6 +29,9 @@ type errorBody struct {
 	Errors    map[string][]string `json:"errors,omitempty"`
 	Content   any                 `json:"content,omitempty"`
 	RequestID string              `json:"request_id,omitempty"`
+	// Suggestions proposes a column for CSV headers a refused mapping left
+	// unmapped (header → column).
+	Suggestions map[string]string `json:"suggestions,omitempty"`
 }
 
 // writeError writes err as JSON. Internal errors are logged with the request
@@ -42,7 +45,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	body := errorBody{Message: vintry.ErrorMessage(err)}
 	var e *vintry.Error
 	if errors.As(err, &e) {
-		body.Errors, body.Content = e.Fields, e.Content
+		body.Errors, body.Content, body.Suggestions = e.Fields, e.Content, e.Suggestions
 	}
 	if status == http.StatusInternalServerError {
 		logger(r.Context()).Error("internal error", "error", err.Error())

@@ -56,6 +56,8 @@ type Server struct {
 	Lifecycle vintry.JobLifecycle
 	// Webhooks registers webhooks and lists their deliveries.
 	Webhooks vintry.WebhookService
+	// Mappings keeps the tenants' saved mapping profiles.
+	Mappings vintry.MappingProfileService
 
 	tokenLimits *limiters // per API token
 	loginLimits *limiters // per client IP and per email, on token create
@@ -90,6 +92,10 @@ func (s *Server) routes() *routeMux {
 	mux.Handle("GET /{tenant}/api/v1/imports/status/{id}", s.member(s.handleImportJobStatus))
 	mux.Handle("POST /{tenant}/api/v1/imports/{id}/revert", s.admin(s.handleImportJobRevert))
 	mux.Handle("POST /{tenant}/api/v1/imports/{id}/cancel", s.member(s.handleImportJobCancel))
+	mux.Handle("GET /{tenant}/api/v1/inventory/import/template", s.memberOrSession(s.handleImportTemplate))
+	mux.Handle("GET /{tenant}/api/v1/imports/mappings", s.member(s.handleMappingProfileList))
+	mux.Handle("POST /{tenant}/api/v1/imports/mappings", s.member(s.handleMappingProfileSave))
+	mux.Handle("DELETE /{tenant}/api/v1/imports/mappings/{name}", s.member(s.handleMappingProfileDelete))
 	mux.Handle("GET /{tenant}/download/{name}", s.memberOrSession(s.handleDownload))
 
 	for _, k := range vintry.Kinds {

@@ -23,6 +23,8 @@ type sweepIDs struct {
 	// Webhook is a registered webhook; SpareWebhook one the tenant the
 	// sweep calls as may delete (the other tenant's is its Webhook).
 	Webhook, SpareWebhook int64
+	// Profile is a saved mapping profile; SpareProfile as SpareWebhook.
+	Profile, SpareProfile string
 	// Names of master data entries only this tenant has.
 	Item, Bin, Lot, Location, Area, UOM string
 	Date                                string // the record's date_filled
@@ -251,6 +253,20 @@ func sweepRoutes() map[string]sweepRoute {
 			return []sweepCall{{path: api(slug, fmt.Sprintf("webhooks/%d/deliveries", ids.Webhook)), own: 200, foreign: 404,
 				foreignBody: `{"message":"Webhook not found."}`}}
 		}},
+		"GET /{tenant}/api/v1/inventory/import/template": {access: accessFile, calls: func(slug string, _ sweepIDs) []sweepCall {
+			return []sweepCall{{path: api(slug, "inventory/import/template"), own: 200}}
+		}},
+		"GET /{tenant}/api/v1/imports/mappings": {access: accessToken, calls: func(slug string, _ sweepIDs) []sweepCall {
+			return []sweepCall{{path: api(slug, "imports/mappings"), own: 200}}
+		}},
+		"POST /{tenant}/api/v1/imports/mappings": {access: accessToken, calls: func(slug string, _ sweepIDs) []sweepCall {
+			return []sweepCall{{path: api(slug, "imports/mappings"), contentType: jsonType,
+				body: `{"name":"Sweep new","field_mappings":{"Wine":"item_name"}}`, own: 201}}
+		}},
+		"DELETE /{tenant}/api/v1/imports/mappings/{name}": {access: accessToken, calls: func(slug string, ids sweepIDs) []sweepCall {
+			return []sweepCall{{path: api(slug, "imports/mappings/"+url.PathEscape(ids.SpareProfile)), own: 200, foreign: 404,
+				foreignBody: "not found"}}
+		}},
 		// "/" is the catch-all; "/{tenant}/" is served by it as a UI page.
 		"/": {access: accessPage, calls: func(slug string, _ sweepIDs) []sweepCall {
 			return []sweepCall{{path: "/" + slug + "/", own: 303}}
@@ -306,7 +322,7 @@ func TestTenantIsolationSweep(t *testing.T) {
 	for _, k := range []string{"locations", "location-areas", "bins", "items", "lots", "uoms"} {
 		a.IDs.Deletable[k] = "SPARE-" + strings.ToUpper(k)
 	}
-	b.IDs.SpareWebhook = b.IDs.Webhook
+	b.IDs.SpareWebhook, b.IDs.SpareProfile = b.IDs.Webhook, b.IDs.Profile
 	b.IDs.Deletable = map[string]string{"locations": b.IDs.Location, "location-areas": b.IDs.Area, "bins": b.IDs.Bin,
 		"items": b.IDs.Item, "lots": b.IDs.Lot, "uoms": b.IDs.UOM}
 	// What of beta must never show in an answer to alpha (unless alpha's
@@ -425,6 +441,13 @@ func (e *env) sweepTenant(slug string, ids sweepIDs, note string) *sweepTenant {
 	}
 	ids.Job = job.JobLogID
 	ids.Deletable = map[string]string{}
+	ids.Profile, ids.SpareProfile = note+" profile", note+" spare profile"
+	for _, name := range []string{ids.Profile, ids.SpareProfile} {
+		body := fmt.Sprintf(`{"name":%q,"field_mappings":{"%s-Wine":"item_name"}}`, name, note)
+		if res := e.do("POST", "/"+slug+"/api/v1/imports/mappings", tn.MemberToken, body); res.Status != http.StatusCreated {
+			e.t.Fatalf("%s mapping profile: %d %s", slug, res.Status, res.Body)
+		}
+	}
 	for i, id := range []*int64{&ids.Webhook, &ids.SpareWebhook} {
 		*id = e.createHook(tn, fmt.Sprintf(`{"url":"https://hooks-%s.example/in/%d","description":"%s-HOOK"}`,
 			strings.ToLower(note), i, note)).ID

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -27,6 +28,9 @@ type mappingView struct {
 	Preview   [][]string
 	Columns   []string
 	Args      vintry.ImportArgs
+	Profiles  []string // the tenant's saved mapping profiles, by name
+	Profile   string   // the profile applied to the selects, if any
+	SaveAs    string   // the name to save the chosen mapping as, if any
 }
 
 type headerChoice struct {
@@ -44,7 +48,45 @@ func (s *Server) handleMappingPage(w http.ResponseWriter, r *http.Request) {
 	v, err := newMappingView(draft)
 	args := vintry.ImportArgs{AllowRecordCreation: true, AllowRecordUpdate: true}
 	v.Args = args
+	if name := strings.TrimSpace(r.URL.Query().Get("profile")); name != "" && err == nil {
+		err = s.applyProfile(r, &v, name)
+	}
 	s.renderMapping(w, r, v, err)
+}
+
+// applyProfile pre-selects each header's column as the saved profile name
+// maps it: a header the profile names takes its target (or is ignored), a
+// header named exactly like a column nothing targets takes that column, any
+// other header is ignored, as the CSV method would resolve it.
+func (s *Server) applyProfile(r *http.Request, v *mappingView, name string) error {
+	p, err := s.Mappings.FindMappingProfile(r.Context(), name)
+	if err != nil {
+		return err
+	}
+	fms, err := csvin.ParseFieldMappings(p.FieldMappings)
+	if err != nil {
+		return err
+	}
+	targets, targeted := map[string]string{}, map[string]bool{}
+	for _, fm := range fms {
+		targets[fm.Header] = fm.Target
+		targeted[fm.Target] = true
+	}
+	for i := range v.Headers {
+		h := &v.Headers[i]
+		name := strings.TrimSpace(h.Name)
+		target, ok := targets[name]
+		switch {
+		case ok:
+			h.Selected = target
+		case slices.Contains(vintry.ColumnNames[:], name) && !targeted[name]:
+			h.Selected = name
+		default:
+			h.Selected = ""
+		}
+	}
+	v.Profile = p.Name
+	return nil
 }
 
 func (s *Server) findDraft(r *http.Request) (*vintry.Draft, error) {
@@ -56,7 +98,9 @@ func (s *Server) findDraft(r *http.Request) (*vintry.Draft, error) {
 }
 
 // newMappingView reads a draft's header and first rows, and pre-selects each
-// header's column when their names differ only by case, spaces, - or _.
+// header's column: a header named exactly like a column takes it, others
+// take what csvin.Suggest proposes (the same names differing only by case,
+// spaces, - or _, known synonyms such as "Qty", near misses).
 func newMappingView(d *vintry.Draft) (mappingView, error) {
 	v := mappingView{DraftID: d.ID, FileName: d.FileName, Columns: vintry.ColumnNames[:]}
 	enc, err := csvin.DetectEncoding(bytes.NewReader(d.Content))
@@ -68,8 +112,13 @@ func newMappingView(d *vintry.Draft) (mappingView, error) {
 		return v, err
 	}
 	v.Encoding, v.Delimiter = string(enc), fmt.Sprintf("%q", cr.Delimiter())
+	suggested := csvin.Suggest(cr.Header(), nil)
 	for i, h := range cr.Header() {
-		v.Headers = append(v.Headers, headerChoice{Index: i, Name: h, Selected: guessColumn(h)})
+		sel := suggested[strings.TrimSpace(h)]
+		if slices.Contains(vintry.ColumnNames[:], strings.TrimSpace(h)) {
+			sel = strings.TrimSpace(h)
+		}
+		v.Headers = append(v.Headers, headerChoice{Index: i, Name: h, Selected: sel})
 	}
 	for len(v.Preview) < previewRows {
 		rec, err := cr.Next()
@@ -83,20 +132,10 @@ func newMappingView(d *vintry.Draft) (mappingView, error) {
 	return v, nil
 }
 
-func normalizeHeader(s string) string {
-	return strings.NewReplacer(" ", "", "_", "", "-", "").Replace(strings.ToLower(strings.TrimSpace(s)))
-}
-
-func guessColumn(header string) string {
-	for _, c := range vintry.ColumnNames {
-		if normalizeHeader(header) == normalizeHeader(c) {
-			return c
-		}
-	}
-	return ""
-}
-
 func (s *Server) renderMapping(w http.ResponseWriter, r *http.Request, v mappingView, err error) {
+	if v.Profiles == nil {
+		v.Profiles = s.profileNames(r)
+	}
 	page := view{Tenant: r.PathValue("tenant"), Title: "Map columns", Data: v}
 	status := http.StatusOK
 	if err != nil {
@@ -108,6 +147,22 @@ func (s *Server) renderMapping(w http.ResponseWriter, r *http.Request, v mapping
 		status, page.Error = code, vintry.ErrorMessage(err)
 	}
 	renderView(w, r, status, "mapping.html", page)
+}
+
+// profileNames lists the tenant's mapping profiles by name, for the page's
+// select; the page works without them, so a failure is only logged.
+func (s *Server) profileNames(r *http.Request) []string {
+	profiles, _, err := s.Mappings.FindMappingProfiles(r.Context(), vintry.PageRequest{PerPage: vintry.MaxMappingProfiles})
+	if err != nil {
+		logger(r.Context()).Warn("mapping profiles not listed", "error", err)
+		return []string{}
+	}
+	names := make([]string, len(profiles))
+	for i, p := range profiles {
+		names[i] = p.Name
+	}
+	slices.SortFunc(names, func(a, b string) int { return strings.Compare(vintry.FoldName(a), vintry.FoldName(b)) })
+	return names
 }
 
 // handleQueueDraft queues a draft with the chosen mapping and options, with
@@ -127,21 +182,27 @@ func (s *Server) handleQueueDraft(w http.ResponseWriter, r *http.Request) {
 		AllowRecordCreation: r.PostForm.Get("allow_record_creation") != "", AllowRecordUpdate: r.PostForm.Get("allow_record_update") != "",
 		ShouldContinueOnError: r.PostForm.Get("should_continue_on_error") != "", DryRun: r.PostForm.Get("dry_run") != "",
 	}
-	mappings := map[string]string{}
+	var mappings csvin.FieldMappings
 	for i := range v.Headers {
 		h := &v.Headers[i]
 		h.Selected = r.PostForm.Get("map_" + strconv.Itoa(h.Index))
 		// An ignored header is sent as mapped to "": else a header named
-		// exactly like a column would be imported although ignored.
-		if h.Name != "" {
-			mappings[h.Name] = h.Selected
+		// exactly like a column would be imported although ignored. A name
+		// the file repeats is sent once; the check then names the duplicate.
+		name := strings.TrimSpace(h.Name)
+		if name != "" && !slices.ContainsFunc(mappings, func(fm csvin.FieldMapping) bool { return fm.Header == name }) {
+			mappings = append(mappings, csvin.FieldMapping{Header: name, Target: h.Selected})
 		}
+	}
+	v.SaveAs = strings.TrimSpace(r.PostForm.Get("save_profile"))
+	if verr == nil && v.SaveAs != "" {
+		verr = vintry.ValidateMappingProfileName("save_profile", v.SaveAs)
 	}
 	if verr != nil {
 		s.renderMapping(w, r, v, verr)
 		return
 	}
-	job, err := s.queueDraft(r, draft, v.Args, mappings)
+	job, err := s.queueDraft(r, draft, v.Args, mappings, v.SaveAs)
 	if err != nil {
 		s.renderMapping(w, r, v, err)
 		return
@@ -149,13 +210,22 @@ func (s *Server) handleQueueDraft(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, fmt.Sprintf("/%s%s/logs/%d", url.PathEscape(r.PathValue("tenant")), jobsPath, job.ID), http.StatusSeeOther)
 }
 
-func (s *Server) queueDraft(r *http.Request, d *vintry.Draft, args vintry.ImportArgs, mappings map[string]string) (*vintry.ImportJob, error) {
+// queueDraft queues a draft with the mapping of the form; with saveAs, the
+// mapping is saved as that profile first, once the upload passed its checks.
+func (s *Server) queueDraft(r *http.Request, d *vintry.Draft, args vintry.ImportArgs, mappings csvin.FieldMappings, saveAs string) (*vintry.ImportJob, error) {
 	argsJSON, _ := json.Marshal(args)
-	mapJSON, _ := json.Marshal(mappings)
-	a, m := string(argsJSON), string(mapJSON)
-	req, err := s.checkImportForm(&importForm{file: d.Content, fileName: d.FileName, hasFile: true, arguments: &a, fieldMappings: &m})
+	a, m := string(argsJSON), mappings.JSON()
+	req, err := s.checkImportForm(r.Context(), &importForm{file: d.Content, fileName: d.FileName, hasFile: true, arguments: &a, fieldMappings: &m})
 	if err != nil {
 		return nil, err
+	}
+	if saveAs != "" {
+		if err := mappings.Check(); err != nil {
+			return nil, err
+		}
+		if _, _, err := s.Mappings.SaveMappingProfile(r.Context(), vintry.MappingProfile{Name: saveAs, FieldMappings: m}); err != nil {
+			return nil, err
+		}
 	}
 	job, _, err := s.Jobs.QueueImport(r.Context(), req)
 	if err != nil {

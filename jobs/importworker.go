@@ -169,5 +169,9 @@ func readUpload(q *vintry.QueuedImport, maxRecords int) (*csvin.Upload, error) {
 			return nil, err
 		}
 	}
-	return csvin.ReadUpload(q.File, q.Job.Args.HeadersMatchExactly, mappings, maxRecords)
+	u, err := csvin.ReadUpload(q.File, q.Job.Args.HeadersMatchExactly, mappings, maxRecords)
+	if err == nil && q.MappingProfile != "" {
+		u.Log = append([]string{vintry.MappingProfileLog(q.MappingProfile)}, u.Log...)
+	}
+	return u, err
 }

@@ -35,11 +35,14 @@ func (db *DB) QueueImport(ctx context.Context, req vintry.QueueRequest) (*vintry
 			TenantID: tenantID, UserID: tx.principal.UserID, Source: vintry.SourceCSV, Status: vintry.StatusPending,
 			Args: req.Args, FileName: req.FileName, StepsDone: 1, CreatedAt: tx.now,
 		}
+		if req.MappingProfile != "" {
+			job.Log = []string{vintry.MappingProfileLog(storableText(req.MappingProfile))}
+		}
 		if err := tx.insertImportJob(ctx, job); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, `UPDATE import_jobs SET field_mappings = $1 WHERE id = $2`,
-			storableText(req.FieldMappings), job.ID); err != nil {
+		if _, err := tx.Exec(ctx, `UPDATE import_jobs SET field_mappings = $1, mapping_profile = $2 WHERE id = $3`,
+			storableText(req.FieldMappings), storableText(req.MappingProfile), job.ID); err != nil {
 			return err
 		}
 		if err := tx.putFile(ctx, job, vintry.FileInput, req.File); err != nil {
@@ -106,8 +109,8 @@ func (db *DB) StartImportJob(ctx context.Context, jobID int64) (*vintry.QueuedIm
 			string(job.Status), nullTime(job.StartedAt), job.ID); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `SELECT i.field_mappings, f.content FROM import_jobs i
-			JOIN job_files f ON f.job_id = i.id AND f.kind = 'input' WHERE i.id = $1`, job.ID).Scan(&q.FieldMappings, &q.File)
+		return tx.QueryRow(ctx, `SELECT i.field_mappings, i.mapping_profile, f.content FROM import_jobs i
+			JOIN job_files f ON f.job_id = i.id AND f.kind = 'input' WHERE i.id = $1`, job.ID).Scan(&q.FieldMappings, &q.MappingProfile, &q.File)
 	})
 	return q, err
 }

@@ -156,6 +156,9 @@ const (
 	lockQueue = "queue"
 	// lockMigrate serializes schema migrations of nodes starting together.
 	lockMigrate = "migrate"
+	// lockProfiles serializes a tenant's mapping profile saves, so the limit
+	// on their number holds exactly, without waiting for imports.
+	lockProfiles = "mapping-profiles"
 )
 
 // lockKey returns the advisory lock key of one lock class and id.

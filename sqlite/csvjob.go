@@ -29,10 +29,14 @@ func (db *DB) QueueImport(ctx context.Context, req vintry.QueueRequest) (*vintry
 			TenantID: tenantID, UserID: tx.principal.UserID, Source: vintry.SourceCSV, Status: vintry.StatusPending,
 			Args: req.Args, FileName: req.FileName, StepsDone: 1, CreatedAt: tx.now,
 		}
+		if req.MappingProfile != "" {
+			job.Log = []string{vintry.MappingProfileLog(req.MappingProfile)}
+		}
 		if err := tx.insertImportJob(ctx, job); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE import_jobs SET field_mappings = ? WHERE id = ?`, req.FieldMappings, job.ID); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE import_jobs SET field_mappings = ?, mapping_profile = ? WHERE id = ?`,
+			req.FieldMappings, req.MappingProfile, job.ID); err != nil {
 			return err
 		}
 		if err := tx.putFile(ctx, job, vintry.FileInput, req.File); err != nil {
@@ -95,8 +99,8 @@ func (db *DB) StartImportJob(ctx context.Context, jobID int64) (*vintry.QueuedIm
 			string(job.Status), nullTime(job.StartedAt), job.ID); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, `SELECT i.field_mappings, f.content FROM import_jobs i
-			JOIN job_files f ON f.job_id = i.id AND f.kind = 'input' WHERE i.id = ?`, job.ID).Scan(&q.FieldMappings, &q.File)
+		return tx.QueryRowContext(ctx, `SELECT i.field_mappings, i.mapping_profile, f.content FROM import_jobs i
+			JOIN job_files f ON f.job_id = i.id AND f.kind = 'input' WHERE i.id = ?`, job.ID).Scan(&q.FieldMappings, &q.MappingProfile, &q.File)
 	})
 	return q, err
 }

@@ -33,6 +33,7 @@ var bodyRoutes = []string{
 	"POST /{tenant}/imports/upload/{draft}",
 	"POST /{tenant}/api/v1/imports/{id}/revert",
 	"POST /{tenant}/api/v1/webhooks",
+	"POST /{tenant}/api/v1/imports/mappings",
 	"POST /{tenant}/settings/application-maintenance/job-management/imports/logs/{id}/revert",
 }
 

@@ -33,6 +33,7 @@ type Store interface {
 	vintry.JobLifecycle
 	vintry.DraftService
 	vintry.WebhookService
+	vintry.MappingProfileService
 	metrics.JobCounter
 	Ping(ctx context.Context) error
 	Close() error

@@ -7,10 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -24,6 +26,7 @@ type ImportCmd struct {
 	Tenant          string        `required:"" env:"VINTRY_TENANT" help:"Tenant slug."`
 	Token           string        `required:"" env:"VINTRY_TOKEN" help:"API token."`
 	Map             []string      `help:"Map a CSV header to a column: 'Header=column' (repeatable)."`
+	MappingProfile  string        `name:"mapping-profile" help:"Use the tenant's saved mapping profile of this name instead of --map."`
 	Create          bool          `help:"Allow creating records."`
 	Update          bool          `help:"Allow updating records."`
 	ContinueOnError bool          `name:"continue-on-error" help:"Write the valid rows even if some rows fail."`
@@ -58,8 +61,9 @@ func (c *ImportCmd) Run(ctx context.Context) error {
 }
 
 type apiError struct {
-	Message string              `json:"message"`
-	Errors  map[string][]string `json:"errors"`
+	Message     string              `json:"message"`
+	Errors      map[string][]string `json:"errors"`
+	Suggestions map[string]string   `json:"suggestions"`
 }
 
 func (e *apiError) Error() string {
@@ -71,6 +75,13 @@ func (e *apiError) Error() string {
 				fmt.Fprintf(&b, "; %s: %s", field, m)
 			}
 		}
+	}
+	if len(e.Suggestions) > 0 {
+		b.WriteString(" (suggested:")
+		for _, h := range slices.Sorted(maps.Keys(e.Suggestions)) {
+			fmt.Fprintf(&b, " --map '%s=%s'", h, e.Suggestions[h])
+		}
+		b.WriteString(")")
 	}
 	return b.String()
 }
@@ -116,6 +127,9 @@ func (c *ImportCmd) form() (*bytes.Buffer, string, error) {
 		}
 		data, _ := json.Marshal(mappings)
 		w.WriteField("field_mappings", string(data))
+	}
+	if c.MappingProfile != "" {
+		w.WriteField("mapping_profile", c.MappingProfile)
 	}
 	f, err := os.Open(c.File)
 	if err != nil {

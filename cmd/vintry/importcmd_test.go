@@ -84,9 +84,26 @@ func TestImportCommand(t *testing.T) {
 		}
 	}
 
-	// A mapping the server refuses: one line on stderr, non-zero exit.
+	// A mapping the server refuses: one line on stderr, with the suggested
+	// mapping, non-zero exit.
 	r = vintryCmd(t, "", append(base, goodFile)...)
-	if r.code == 0 || !strings.Contains(r.stderr, "Field mappings are required") {
+	if r.code == 0 || !strings.Contains(r.stderr, "Field mappings are required") ||
+		!strings.Contains(r.stderr, "(suggested: --map 'Batch No=lot_name' --map 'Fill Date=date_filled' --map 'Item Code=item_name'") {
 		t.Errorf("unmapped file: exit %d, stderr %q", r.code, r.stderr)
+	}
+
+	// The same mapping saved as a profile and named.
+	profile := `{"name":"ERP export","field_mappings":{"Item Code":"item_name","Warehouse Bin":"bin_name","Batch No":"lot_name","Fill Date":"date_filled","Qty":"quantity","UOM":"uom"}}`
+	req, _ = http.NewRequest("POST", s.url+"/demo/api/v1/imports/mappings", strings.NewReader(profile))
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	req.Header.Set("Content-Type", "application/json")
+	if res, err := http.DefaultClient.Do(req); err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("save profile: %v %v", res, err)
+	} else {
+		res.Body.Close()
+	}
+	r = vintryCmd(t, "", append(base, "--mapping-profile", "erp export", goodFile)...)
+	if r.code != 0 || !strings.Contains(r.stdout, "Rows: 1000 total, 0 created, 1 updated, 999 unchanged, 0 failed") {
+		t.Errorf("with --mapping-profile: exit %d\nstdout:\n%s\nstderr:\n%s", r.code, r.stdout, r.stderr)
 	}
 }

@@ -111,7 +111,7 @@ func (m *Main) Open(ctx context.Context) error {
 		return fmt.Errorf("job queue: %w", err)
 	}
 	api := &vhttp.Server{
-		Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, DB: db, Logger: m.Logger, Metrics: stats,
+		Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, Mappings: db, DB: db, Logger: m.Logger, Metrics: stats,
 		Config: vhttp.Config{MaxRecords: m.Serve.MaxRecords, MaxUploadBytes: m.Serve.MaxUploadBytes,
 			BaseURL: m.Serve.BaseURL, TokenTTL: m.Serve.TokenTTL, RateLimit: m.Serve.RateLimit, LoginRateLimit: m.Serve.LoginRateLimit,
 			WebhooksAllowPrivate: m.Serve.WebhooksAllowPrivate},
