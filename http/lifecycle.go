@@ -38,7 +38,7 @@ func (s *Server) handleImportJobRevert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound))
 		return
 	}
-	body, err := readBody(w, r, smallBodyLimit, "The request body exceeds the maximum allowed size of "+sizeText(smallBodyLimit))
+	body, err := readJSONBody(w, r)
 	if err != nil {
 		writeError(w, r, err)
 		return

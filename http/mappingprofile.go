@@ -55,7 +55,7 @@ type mappingProfileResponse struct {
 // handleMappingProfileSave creates the named profile (201) or replaces the
 // mapping of the one with that name (200).
 func (s *Server) handleMappingProfileSave(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r, smallBodyLimit, "The request body is too large.")
+	body, err := readJSONBody(w, r)
 	if err != nil {
 		writeError(w, r, err)
 		return

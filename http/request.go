@@ -78,6 +78,16 @@ func sizeText(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
+// readJSONBody reads a JSON request body of at most smallBodyLimit bytes
+// (readBody) and refuses one that is not UTF-8 (checkJSONText).
+func readJSONBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	body, err := readBody(w, r, smallBodyLimit, "The request body exceeds the maximum allowed size of "+sizeText(smallBodyLimit)+".")
+	if err != nil {
+		return nil, err
+	}
+	return body, checkJSONText(body)
+}
+
 // checkJSONText refuses a JSON body that is not UTF-8 (RFC 8259 §8.1).
 // encoding/json would silently read each bad byte as U+FFFD, so a name the
 // client never sent could be stored or looked up.

@@ -73,7 +73,7 @@ type webhookCreatedResponse struct {
 }
 
 func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) {
-	body, err := readBody(w, r, smallBodyLimit, "The request body exceeds the maximum allowed size of "+sizeText(smallBodyLimit))
+	body, err := readJSONBody(w, r)
 	if err != nil {
 		writeError(w, r, err)
 		return
