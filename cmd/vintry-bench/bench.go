@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/vintry/vintry/internal/serveproc"
 )
 
 // bench is one benchmark run: its work directory, database, server and report.
@@ -18,7 +20,7 @@ type bench struct {
 	work   string // temp dir: data, server log, scratch copy, large file
 	bin    string // the vintry binary
 	store  store
-	srv    *server
+	srv    *serveproc.Server
 	api    *client
 	keys   keyspace // fresh record keys of the live database
 	jobID  int64    // the probe import's job; physical rows are stamped with it
@@ -98,7 +100,7 @@ func (b *bench) open(ctx context.Context) error {
 	if b.bin == "" {
 		b.log.printf("building vintry")
 		var err error
-		if b.bin, err = buildVintry(ctx, b.work); err != nil {
+		if b.bin, err = serveproc.Build(ctx, b.work); err != nil {
 			return err
 		}
 	}
@@ -119,31 +121,31 @@ func (b *bench) open(ctx context.Context) error {
 	if err := b.startServer(ctx); err != nil {
 		return err
 	}
-	b.api = newClient(b.srv.url, token)
+	b.api = newClient(b.srv.URL, token)
 	if err := b.api.ready(ctx); err != nil {
 		return err
 	}
 	time.Sleep(idleSettle)
-	rss, err := procStatusKB(b.srv.pid(), "VmRSS")
+	rss, err := procStatusKB(b.srv.PID(), "VmRSS")
 	if err != nil {
 		return err
 	}
 	b.report.add("idle_rss_mb", float64(rss)/1024, 0)
-	b.log.printf("server %s (pid %d) idle RSS %.1f MB; seeding master data", b.srv.url, b.srv.pid(), float64(rss)/1024)
+	b.log.printf("server %s (pid %d) idle RSS %.1f MB; seeding master data", b.srv.URL, b.srv.PID(), float64(rss)/1024)
 	return b.seed(ctx)
 }
 
 // createTenant runs the admin CLI: tenant, admin user, token.
 func (b *bench) createTenant(ctx context.Context) (string, error) {
 	db := b.store.flags()
-	if _, err := vintryCLI(ctx, b.bin, "", append([]string{"tenant", "create", tenantSlug, "--name", "Benchmark"}, db...)...); err != nil {
+	if _, err := serveproc.CLI(ctx, b.bin, "", append([]string{"tenant", "create", tenantSlug, "--name", "Benchmark"}, db...)...); err != nil {
 		return "", err
 	}
-	if _, err := vintryCLI(ctx, b.bin, password+"\n", append([]string{"user", "create", "--tenant", tenantSlug,
+	if _, err := serveproc.CLI(ctx, b.bin, password+"\n", append([]string{"user", "create", "--tenant", tenantSlug,
 		"--email", userEmail, "--password-stdin", "--admin"}, db...)...); err != nil {
 		return "", err
 	}
-	out, err := vintryCLI(ctx, b.bin, "", append([]string{"token", "create", "--tenant", tenantSlug, "--email", userEmail}, db...)...)
+	out, err := serveproc.CLI(ctx, b.bin, "", append([]string{"token", "create", "--tenant", tenantSlug, "--email", userEmail}, db...)...)
 	if err != nil {
 		return "", err
 	}
@@ -162,7 +164,7 @@ func (b *bench) startServer(ctx context.Context, extra ...string) error {
 	if b.cfg.Profile != "" {
 		args = append(args, "--pprof-addr", "127.0.0.1:0")
 	}
-	srv, err := startServer(ctx, b.bin, b.logPath(), append(args, extra...)...)
+	srv, err := serveproc.Start(ctx, b.bin, b.logPath(), append(args, extra...)...)
 	if err != nil {
 		return err
 	}
@@ -173,14 +175,14 @@ func (b *bench) startServer(ctx context.Context, extra ...string) error {
 // restartServer stops the server and starts it again on the same database
 // with extra flags.
 func (b *bench) restartServer(ctx context.Context, extra ...string) error {
-	if err := b.srv.stop(); err != nil {
+	if err := b.srv.Stop(); err != nil {
 		return err
 	}
 	b.srv = nil
 	if err := b.startServer(ctx, extra...); err != nil {
 		return err
 	}
-	b.api = newClient(b.srv.url, b.api.token)
+	b.api = newClient(b.srv.URL, b.api.token)
 	return b.api.ready(ctx)
 }
 
@@ -209,7 +211,7 @@ func (b *bench) seed(ctx context.Context) error {
 func (b *bench) close() error {
 	var errs []error
 	if b.srv != nil {
-		errs = append(errs, b.srv.stop())
+		errs = append(errs, b.srv.Stop())
 	}
 	if b.store != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)

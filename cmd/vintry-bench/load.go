@@ -77,7 +77,7 @@ func (t *tally) record(j *job, err error) {
 // cannot be read: the figures built on it then show nothing useful, and the
 // wall-clock figures stand alone).
 func (b *bench) serverCPU() time.Duration {
-	d, _ := procCPU(b.srv.pid())
+	d, _ := procCPU(b.srv.PID())
 	return d
 }
 
@@ -107,7 +107,7 @@ func (b *bench) largePhase(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	hwm, err := procStatusKB(b.srv.pid(), "VmHWM")
+	hwm, err := procStatusKB(b.srv.PID(), "VmHWM")
 	if err != nil {
 		return err
 	}

@@ -25,7 +25,7 @@ func (b *bench) profiled(ctx context.Context, phase string, measure func() error
 	if b.cfg.Profile == "" {
 		return measure()
 	}
-	if b.srv.pprofURL == "" {
+	if b.srv.PprofURL == "" {
 		return errors.New("--profile needs a server started with --pprof-addr")
 	}
 	if err := os.MkdirAll(b.cfg.Profile, 0o755); err != nil {
@@ -49,7 +49,7 @@ func (b *bench) profiled(ctx context.Context, phase string, measure func() error
 func (b *bench) fetchProfile(ctx context.Context, endpoint, path string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Duration(b.cfg.ProfSecs)*time.Second+time.Minute)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.srv.pprofURL+"/debug/pprof/"+endpoint, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, b.srv.PprofURL+"/debug/pprof/"+endpoint, nil)
 	if err != nil {
 		return err
 	}

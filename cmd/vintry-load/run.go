@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/vintry/vintry/internal/serveproc"
 )
 
 const (
@@ -40,45 +42,45 @@ func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (err error) 
 		bin := cfg.Vintry
 		if bin == "" {
 			log.printf("building vintry")
-			if bin, err = buildVintry(ctx, work); err != nil {
+			if bin, err = serveproc.Build(ctx, work); err != nil {
 				return err
 			}
 		}
 		dbFlags := []string{"--data-dir", filepath.Join(work, "data")}
 		if cfg.Database != "" {
-			schema, err := newPGSchema(ctx, cfg.Database, cfg.Keep)
+			schema, err := serveproc.NewPGSchema(ctx, cfg.Database, "vload_", cfg.Keep)
 			if err != nil {
 				return err
 			}
 			defer func() {
 				dctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 				defer cancel()
-				err = errors.Join(err, schema.drop(dctx))
+				err = errors.Join(err, schema.Drop(dctx))
 			}()
-			u, err := schema.url()
+			u, err := schema.URL()
 			if err != nil {
 				return err
 			}
 			dbFlags = []string{"--database", u}
-			log.printf("PostgreSQL schema %s", schema.name)
+			log.printf("PostgreSQL schema %s", schema.Name)
 		}
 		if token, err = createTenant(ctx, bin, dbFlags); err != nil {
 			return err
 		}
 		tenant = tenantSlug
 		logPath = filepath.Join(work, "serve.log")
-		srv, err := startServer(ctx, bin, logPath, append([]string{"--addr", "127.0.0.1:0", "--rate-limit", "0"}, dbFlags...)...)
+		srv, err := serveproc.Start(ctx, bin, logPath, append([]string{"--addr", "127.0.0.1:0", "--rate-limit", "0"}, dbFlags...)...)
 		if err != nil {
 			return err
 		}
 		defer func() {
-			err = errors.Join(err, srv.stop())
-			if lines := errorLines(logPath); len(lines) > 0 {
+			err = errors.Join(err, srv.Stop())
+			if lines := serveproc.ErrorLines(logPath); len(lines) > 0 {
 				err = errors.Join(err, fmt.Errorf("the server logged %d ERROR lines, the first: %s", len(lines), lines[0]))
 			}
 		}()
-		base = srv.url
-		log.printf("server %s (pid %d), log %s", base, srv.cmd.Process.Pid, logPath)
+		base = srv.URL
+		log.printf("server %s (pid %d), log %s", base, srv.PID(), logPath)
 	}
 	api := newClient(base, token, tenant, cfg.Clients)
 	if err := api.ready(ctx); err != nil {
