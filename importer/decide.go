@@ -71,8 +71,8 @@ func hint(refs Refs, name string) string {
 }
 
 func keysOf(rows []row) []Key {
-	var keys []Key
-	seen := map[Key]bool{}
+	keys := make([]Key, 0, len(rows))
+	seen := make(map[Key]bool, len(rows))
 	for i := range rows {
 		if len(rows[i].errors) == 0 && !seen[rows[i].key] {
 			seen[rows[i].key] = true
@@ -91,12 +91,15 @@ type state struct {
 	stored  *Record
 }
 
-// decide runs step 5 for every row in order and builds the plan.
-func decide(args vintry.ImportArgs, rows []row, stored map[Key]Record) *Plan {
+// decide runs step 5 for every row in order and builds the plan. nkeys is
+// the number of distinct keys of valid rows (a size hint).
+func decide(args vintry.ImportArgs, rows []row, stored map[Key]Record, nkeys int) *Plan {
 	p := &Plan{Rows: make([]RowOutcome, len(rows))}
 	p.Summary.Total = len(rows)
-	states := map[Key]*state{}
-	var order []Key
+	// Sized up front: growing maps and slices of a million entries step by
+	// step allocates (and keeps alive while copying) several times their size.
+	states := make(map[Key]*state, nkeys)
+	order := make([]Key, 0, nkeys)
 	for i := range rows {
 		r := &rows[i]
 		result := vintry.ResultFailed
@@ -184,6 +187,13 @@ func (p *Plan) finish(args vintry.ImportArgs, states map[Key]*state, order []Key
 		}
 		return
 	}
+	written := 0
+	for _, k := range order {
+		if states[k].written {
+			written++
+		}
+	}
+	p.Writes = make([]Write, 0, written)
 	for _, k := range order {
 		st := states[k]
 		if !st.written {

@@ -105,11 +105,12 @@ func Run(ctx context.Context, store Store, args vintry.ImportArgs, rows []vintry
 	for i := range parsed {
 		parsed[i].resolve(cat)
 	}
-	records, err := store.LoadRecords(ctx, keysOf(parsed))
+	keys := keysOf(parsed)
+	records, err := store.LoadRecords(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
-	return decide(args, parsed, records), nil
+	return decide(args, parsed, records, len(keys)), nil
 }
 
 // row is an input row on its way through the checks.
