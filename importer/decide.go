@@ -17,7 +17,7 @@ func namesOf(rows []row) Names {
 		}
 	}
 	for i := range rows {
-		v := &rows[i].values
+		v := rows[i].values
 		add(&n.Items, "i", v[vintry.ColItem])
 		add(&n.Bins, "b", v[vintry.ColBin])
 		add(&n.Lots, "l", v[vintry.ColLot])
@@ -91,10 +91,10 @@ type state struct {
 	stored  *Record
 }
 
-// decide runs step 5 for every row in order and builds the plan. nkeys is
-// the number of distinct keys of valid rows (a size hint).
-func decide(args vintry.ImportArgs, rows []row, stored map[Key]Record, nkeys int) *Plan {
-	p := &Plan{Rows: make([]RowOutcome, len(rows))}
+// decide runs step 5 for every row in order and completes the plan, whose
+// Rows parseRow filled with the lines and values. nkeys is the number of
+// distinct keys of valid rows (a size hint).
+func decide(p *Plan, args vintry.ImportArgs, rows []row, stored map[Key]Record, nkeys int) {
 	p.Summary.Total = len(rows)
 	// Sized up front: growing maps and slices of a million entries step by
 	// step allocates (and keeps alive while copying) several times their size.
@@ -118,7 +118,6 @@ func decide(args vintry.ImportArgs, rows []row, stored map[Key]Record, nkeys int
 		p.record(i, r, result)
 	}
 	p.finish(args, states, order)
-	return p
 }
 
 // apply decides one valid row against the record's current state.
@@ -143,14 +142,14 @@ func (r *row) apply(args vintry.ImportArgs, st *state) vintry.RowResult {
 }
 
 func (p *Plan) record(i int, r *row, result vintry.RowResult) {
-	out := RowOutcome{Line: r.line, Values: r.values, Result: result}
+	out := &p.Rows[i]
+	out.Result = result
 	if len(r.errors) > 0 {
 		// Report a row's problems in column order, whichever check found them.
 		sort.SliceStable(r.errors, func(i, j int) bool { return columnOrder(r.errors[i].Field) < columnOrder(r.errors[j].Field) })
 		out.Message = r.errors[0].Message
 		p.Errors = append(p.Errors, r.errors...)
 	}
-	p.Rows[i] = out
 	switch result {
 	case vintry.ResultCreated:
 		p.Summary.Created++

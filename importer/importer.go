@@ -94,9 +94,13 @@ type Plan struct {
 
 // Run validates rows and decides, row by row in order, what the import does.
 func Run(ctx context.Context, store Store, args vintry.ImportArgs, rows []vintry.ImportRow) (*Plan, error) {
+	// The outcomes hold the rows' trimmed values; the parsed rows point at
+	// them rather than keep a second copy (for a large file, a third of the
+	// importer's memory).
+	p := &Plan{Rows: make([]RowOutcome, len(rows))}
 	parsed := make([]row, len(rows))
 	for i := range rows {
-		parsed[i] = parseRow(rows[i])
+		parsed[i] = parseRow(rows[i], &p.Rows[i])
 	}
 	cat, err := store.LoadCatalog(ctx, namesOf(parsed))
 	if err != nil {
@@ -110,13 +114,14 @@ func Run(ctx context.Context, store Store, args vintry.ImportArgs, rows []vintry
 	if err != nil {
 		return nil, err
 	}
-	return decide(args, parsed, records, len(keys)), nil
+	decide(p, args, parsed, records, len(keys))
+	return p, nil
 }
 
 // row is an input row on its way through the checks.
 type row struct {
 	line     int
-	values   [vintry.NumColumns]string
+	values   *[vintry.NumColumns]string // = the outcome's Values
 	date     string
 	quantity decimal.Decimal
 	key      Key
@@ -124,8 +129,11 @@ type row struct {
 	errors   []vintry.RowError
 }
 
-func parseRow(in vintry.ImportRow) row {
-	r := row{line: in.Line}
+// parseRow runs the checks of one row that need no database; out receives
+// its line and trimmed values.
+func parseRow(in vintry.ImportRow, out *RowOutcome) row {
+	out.Line = in.Line
+	r := row{line: in.Line, values: &out.Values}
 	for c := vintry.Column(0); c < vintry.NumColumns; c++ {
 		r.values[c] = strings.TrimSpace(in.Values[c])
 		switch {
