@@ -109,12 +109,12 @@ func Run(ctx context.Context, store Store, args vintry.ImportArgs, rows []vintry
 	for i := range parsed {
 		parsed[i].resolve(cat)
 	}
-	keys := keysOf(parsed)
+	keys, index := keysOf(parsed)
 	records, err := store.LoadRecords(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
-	decide(p, args, parsed, records, len(keys))
+	decide(p, args, parsed, records, keys, index)
 	return p, nil
 }
 
