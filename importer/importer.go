@@ -7,6 +7,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -115,8 +116,21 @@ func Run(ctx context.Context, store Store, args vintry.ImportArgs, rows []vintry
 		return nil, err
 	}
 	decide(p, args, parsed, records, keys, index)
+	if len(rows) >= collectAfterRows {
+		// The parsed rows, the key list and index and the stored records are
+		// garbage now, but the collector's goal was set while they were
+		// live: without a collection here, the heap grows to twice that
+		// peak during the writes that follow (a 1 M-row job's RSS rose by
+		// ~0.4 GB). One collection per large import costs far less.
+		parsed, keys, index, records = nil, nil, nil, nil
+		runtime.GC()
+	}
 	return p, nil
 }
+
+// collectAfterRows is the size of an import after whose decisions Run runs
+// the garbage collector.
+const collectAfterRows = 100_000
 
 // row is an input row on its way through the checks.
 type row struct {
