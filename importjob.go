@@ -45,8 +45,10 @@ type ImportRow struct {
 	Line   int
 	Values [NumColumns]string
 	// TypeErrors holds, per column, a message when the input value had a
-	// type that cannot be a value of that column (a JSON object, say).
-	TypeErrors [NumColumns]string
+	// type that cannot be a value of that column (a JSON object, say). Nil
+	// when there is none: a map, not an array, keeps the rows of a large CSV
+	// file (which never has any) small.
+	TypeErrors map[Column]string
 }
 
 // RowError is one problem with one input row.

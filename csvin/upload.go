@@ -15,6 +15,8 @@ type Upload struct {
 	Delimiter rune
 	Mapping   Mapping
 	Rows      []vintry.ImportRow
+	// Count is the number of data rows (len(Rows) when they were read).
+	Count int
 	// Log holds notes for the job log (encoding, delimiter, mapping).
 	Log []string
 }
@@ -23,6 +25,17 @@ type Upload struct {
 // data row, with physical line numbers. More than maxRows data rows, a
 // header that does not map, or a syntax error is an EINVALID error.
 func ReadUpload(data []byte, exact bool, mappings FieldMappings, maxRows int) (*Upload, error) {
+	return readUpload(data, exact, mappings, maxRows, true)
+}
+
+// CheckUpload makes the checks of ReadUpload (encoding, header, mapping,
+// syntax, row count) without keeping the rows: Upload.Rows stays nil and
+// Upload.Count holds the number of data rows.
+func CheckUpload(data []byte, exact bool, mappings FieldMappings, maxRows int) (*Upload, error) {
+	return readUpload(data, exact, mappings, maxRows, false)
+}
+
+func readUpload(data []byte, exact bool, mappings FieldMappings, maxRows int, keep bool) (*Upload, error) {
 	enc, err := DetectEncoding(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
@@ -40,6 +53,12 @@ func ReadUpload(data []byte, exact bool, mappings FieldMappings, maxRows int) (*
 	if enc == Windows1252 {
 		u.Log = append(u.Log, "The file is not valid UTF-8, so it was read as Windows-1252.")
 	}
+	if keep {
+		// A data row takes at least one line, so the line count bounds the
+		// rows: one allocation instead of a slice grown (and copied) step by
+		// step, which for a large file allocated several times its size.
+		u.Rows = make([]vintry.ImportRow, 0, max(0, min(bytes.Count(data, []byte{'\n'})+1, maxRows)))
+	}
 	for {
 		rec, err := r.Next()
 		if errors.Is(err, io.EOF) {
@@ -47,12 +66,15 @@ func ReadUpload(data []byte, exact bool, mappings FieldMappings, maxRows int) (*
 		} else if err != nil {
 			return nil, err
 		}
-		if len(u.Rows) == maxRows {
+		if u.Count == maxRows {
 			return nil, vintry.FieldError("file", fmt.Sprintf("Maximum %d records per request", maxRows))
 		}
-		u.Rows = append(u.Rows, vintry.ImportRow{Line: rec.Line, Values: m.Values(rec)})
+		u.Count++
+		if keep {
+			u.Rows = append(u.Rows, vintry.ImportRow{Line: rec.Line, Values: m.Values(rec)})
+		}
 	}
-	if len(u.Rows) == 0 {
+	if u.Count == 0 {
 		return nil, vintry.FieldError("file", "The file has no data rows.")
 	}
 	return u, nil

@@ -214,7 +214,7 @@ func (s *Server) checkImportForm(ctx context.Context, f *importForm) (vintry.Que
 			req.FieldMappings = *f.fieldMappings
 		}
 	}
-	if _, err := csvin.ReadUpload(f.file, req.Args.HeadersMatchExactly, mappings, s.Config.MaxRecords); err != nil {
+	if _, err := csvin.CheckUpload(f.file, req.Args.HeadersMatchExactly, mappings, s.Config.MaxRecords); err != nil {
 		return req, err
 	}
 	req.File, req.FileName = f.file, f.fileName

@@ -286,11 +286,19 @@ func decodeRecord(line int, rec map[string]json.RawMessage) vintry.ImportRow {
 			row.Values[c] = string(raw)
 		case c == vintry.ColQuantity:
 			row.Values[c] = string(raw)
-			row.TypeErrors[c] = "The quantity must be a number or a numeric string."
+			setTypeError(&row, c, "The quantity must be a number or a numeric string.")
 		default:
 			row.Values[c] = string(raw)
-			row.TypeErrors[c] = fmt.Sprintf("The %s must be a string.", c)
+			setTypeError(&row, c, fmt.Sprintf("The %s must be a string.", c))
 		}
 	}
 	return row
+}
+
+// setTypeError records that column c's value has a type the column cannot take.
+func setTypeError(row *vintry.ImportRow, c vintry.Column, msg string) {
+	if row.TypeErrors == nil {
+		row.TypeErrors = map[vintry.Column]string{}
+	}
+	row.TypeErrors[c] = msg
 }

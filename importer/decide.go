@@ -17,7 +17,7 @@ func namesOf(rows []row) Names {
 		}
 	}
 	for i := range rows {
-		v := &rows[i].values
+		v := rows[i].values
 		add(&n.Items, "i", v[vintry.ColItem])
 		add(&n.Bins, "b", v[vintry.ColBin])
 		add(&n.Lots, "l", v[vintry.ColLot])
@@ -70,84 +70,87 @@ func hint(refs Refs, name string) string {
 	return ""
 }
 
-func keysOf(rows []row) []Key {
-	var keys []Key
-	seen := map[Key]bool{}
+// keysOf returns the distinct keys of the valid rows in the order they are
+// first seen, and each key's index in that list.
+func keysOf(rows []row) ([]Key, map[Key]int) {
+	keys := make([]Key, 0, len(rows))
+	index := make(map[Key]int, len(rows))
 	for i := range rows {
-		if len(rows[i].errors) == 0 && !seen[rows[i].key] {
-			seen[rows[i].key] = true
+		if len(rows[i].errors) > 0 {
+			continue
+		}
+		if _, seen := index[rows[i].key]; !seen {
+			index[rows[i].key] = len(keys)
 			keys = append(keys, rows[i].key)
 		}
 	}
-	return keys
+	return keys, index
 }
 
-// state is a record as the import sees it while it walks the rows: stored
-// records overlaid with the import's own earlier rows.
-type state struct {
-	record  Record
-	exists  bool
-	written bool
-	stored  *Record
-}
-
-// decide runs step 5 for every row in order and builds the plan.
-func decide(args vintry.ImportArgs, rows []row, stored map[Key]Record) *Plan {
-	p := &Plan{Rows: make([]RowOutcome, len(rows))}
+// decide runs step 5 for every row in order and completes the plan, whose
+// Rows parseRow filled with the lines and values. keys and index are
+// keysOf(rows).
+//
+// Each key's state while the import walks the rows (the stored record
+// overlaid with the import's own earlier rows) is kept as the Write that
+// would apply it, in the order the keys were first seen: a large file needs
+// no second structure per key.
+func decide(p *Plan, args vintry.ImportArgs, rows []row, stored map[Key]Record, keys []Key, index map[Key]int) {
 	p.Summary.Total = len(rows)
-	states := map[Key]*state{}
-	var order []Key
+	writes := make([]Write, len(keys))
+	for j, k := range keys {
+		writes[j].Key = k
+		if rec, ok := stored[k]; ok {
+			writes[j].RecordID, writes[j].Quantity, writes[j].UOMID, writes[j].Old = rec.ID, rec.Quantity, rec.UOMID, &rec
+		}
+	}
+	written := make([]bool, len(keys)) // per write: a row of the import changed it
 	for i := range rows {
 		r := &rows[i]
 		result := vintry.ResultFailed
 		if len(r.errors) == 0 {
-			st := states[r.key]
-			if st == nil {
-				st = &state{}
-				if rec, ok := stored[r.key]; ok {
-					st.record, st.exists, st.stored = rec, true, &rec
-				}
-				states[r.key] = st
-				order = append(order, r.key)
-			}
-			result = r.apply(args, st)
+			// Every row without errors here had none in keysOf: only apply
+			// adds errors now, to its own row.
+			j := index[r.key]
+			result = r.apply(args, &writes[j], &written[j])
 		}
 		p.record(i, r, result)
 	}
-	p.finish(args, states, order)
-	return p
+	p.finish(args, writes, written)
 }
 
-// apply decides one valid row against the record's current state.
-func (r *row) apply(args vintry.ImportArgs, st *state) vintry.RowResult {
+// apply decides one valid row against the record's current state w (which
+// exists when it was stored or an earlier row created it).
+func (r *row) apply(args vintry.ImportArgs, w *Write, written *bool) vintry.RowResult {
+	exists := w.Old != nil || *written
 	switch {
-	case st.exists && st.record.Quantity.Equal(r.quantity) && st.record.UOMID == r.uomID:
+	case exists && w.Quantity.Equal(r.quantity) && w.UOMID == r.uomID:
 		return vintry.ResultUnchanged
-	case st.exists && !args.AllowRecordUpdate:
+	case exists && !args.AllowRecordUpdate:
 		r.failRecord(MsgRecordExists)
 		return vintry.ResultFailed
-	case !st.exists && !args.AllowRecordCreation:
+	case !exists && !args.AllowRecordCreation:
 		r.failRecord(MsgRecordMissing)
 		return vintry.ResultFailed
 	}
 	result := vintry.ResultUpdated
-	if !st.exists {
+	if !exists {
 		result = vintry.ResultCreated
 	}
-	st.record.Quantity, st.record.UOMID = r.quantity, r.uomID
-	st.exists, st.written = true, true
+	w.Quantity, w.UOMID = r.quantity, r.uomID
+	*written = true
 	return result
 }
 
 func (p *Plan) record(i int, r *row, result vintry.RowResult) {
-	out := RowOutcome{Line: r.line, Values: r.values, Result: result}
+	out := &p.Rows[i]
+	out.Result = result
 	if len(r.errors) > 0 {
 		// Report a row's problems in column order, whichever check found them.
 		sort.SliceStable(r.errors, func(i, j int) bool { return columnOrder(r.errors[i].Field) < columnOrder(r.errors[j].Field) })
 		out.Message = r.errors[0].Message
 		p.Errors = append(p.Errors, r.errors...)
 	}
-	p.Rows[i] = out
 	switch result {
 	case vintry.ResultCreated:
 		p.Summary.Created++
@@ -167,8 +170,8 @@ func (r *row) failRecord(msg string) {
 }
 
 // finish settles the status and, unless the import must write nothing, the
-// net writes in the order their keys were first seen.
-func (p *Plan) finish(args vintry.ImportArgs, states map[Key]*state, order []Key) {
+// net writes (those a row changed) in the order their keys were first seen.
+func (p *Plan) finish(args vintry.ImportArgs, writes []Write, written []bool) {
 	switch {
 	case p.Summary.Failed == 0:
 		p.Status = vintry.StatusCompleted
@@ -184,16 +187,16 @@ func (p *Plan) finish(args vintry.ImportArgs, states map[Key]*state, order []Key
 		}
 		return
 	}
-	for _, k := range order {
-		st := states[k]
-		if !st.written {
-			continue
+	n := 0
+	for j := range writes {
+		if written[j] {
+			writes[n] = writes[j]
+			n++
 		}
-		w := Write{Key: k, Quantity: st.record.Quantity, UOMID: st.record.UOMID, Old: st.stored}
-		if st.stored != nil {
-			w.RecordID = st.stored.ID
-		}
-		p.Writes = append(p.Writes, w)
+	}
+	if n > 0 {
+		clear(writes[n:])
+		p.Writes = writes[:n]
 	}
 }
 

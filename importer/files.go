@@ -39,8 +39,23 @@ func ResultFiles(p *Plan) (Files, error) {
 	staging := newSheet(header)
 	output := newSheet(append(append([]string{}, header...), "result", "message"))
 	errs := newSheet([]string{"line", "field", "value", "message", "hint"})
+	// Size the buffers once (a guess that is exact unless cells need quotes):
+	// a large file's buffers grown by doubling held up to twice their size,
+	// and the old and the new array at each step.
+	size, extra := 0, 0
+	for i := range p.Rows {
+		r := &p.Rows[i]
+		size += 8 + len(r.Values) // line number, separators, newline
+		for _, v := range r.Values {
+			size += len(v)
+		}
+		extra += len(r.Result) + len(r.Message) + 3
+	}
+	staging.buf.Grow(size)
+	output.buf.Grow(size + extra)
+	cells := make([]string, 0, len(header)+2)
 	for _, r := range p.Rows {
-		cells := make([]string, 0, len(header)+2)
+		cells = cells[:0]
 		cells = append(cells, strconv.Itoa(r.Line))
 		cells = append(cells, r.Values[:]...)
 		staging.row(cells)
@@ -73,8 +88,9 @@ func InputCSV(rows []vintry.ImportRow) ([]byte, error) {
 
 // sheet writes a CSV file whose cells are made safe for spreadsheets.
 type sheet struct {
-	buf bytes.Buffer
-	w   *csv.Writer
+	buf  bytes.Buffer
+	w    *csv.Writer
+	safe []string // the row being written, reused
 }
 
 func newSheet(header []string) *sheet {
@@ -85,11 +101,11 @@ func newSheet(header []string) *sheet {
 }
 
 func (s *sheet) row(cells []string) {
-	safe := make([]string, len(cells))
-	for i, c := range cells {
-		safe[i] = SafeCell(c)
+	s.safe = s.safe[:0]
+	for _, c := range cells {
+		s.safe = append(s.safe, SafeCell(c))
 	}
-	s.w.Write(safe)
+	s.w.Write(s.safe)
 }
 
 func (s *sheet) bytes() ([]byte, error) {

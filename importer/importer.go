@@ -7,6 +7,7 @@ package importer
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -94,9 +95,13 @@ type Plan struct {
 
 // Run validates rows and decides, row by row in order, what the import does.
 func Run(ctx context.Context, store Store, args vintry.ImportArgs, rows []vintry.ImportRow) (*Plan, error) {
+	// The outcomes hold the rows' trimmed values; the parsed rows point at
+	// them rather than keep a second copy (for a large file, a third of the
+	// importer's memory).
+	p := &Plan{Rows: make([]RowOutcome, len(rows))}
 	parsed := make([]row, len(rows))
 	for i := range rows {
-		parsed[i] = parseRow(rows[i])
+		parsed[i] = parseRow(rows[i], &p.Rows[i])
 	}
 	cat, err := store.LoadCatalog(ctx, namesOf(parsed))
 	if err != nil {
@@ -105,17 +110,32 @@ func Run(ctx context.Context, store Store, args vintry.ImportArgs, rows []vintry
 	for i := range parsed {
 		parsed[i].resolve(cat)
 	}
-	records, err := store.LoadRecords(ctx, keysOf(parsed))
+	keys, index := keysOf(parsed)
+	records, err := store.LoadRecords(ctx, keys)
 	if err != nil {
 		return nil, err
 	}
-	return decide(args, parsed, records), nil
+	decide(p, args, parsed, records, keys, index)
+	if len(rows) >= collectAfterRows {
+		// The parsed rows, the key list and index and the stored records are
+		// garbage now, but the collector's goal was set while they were
+		// live: without a collection here, the heap grows to twice that
+		// peak during the writes that follow (a 1 M-row job's RSS rose by
+		// ~0.4 GB). One collection per large import costs far less.
+		parsed, keys, index, records = nil, nil, nil, nil
+		runtime.GC()
+	}
+	return p, nil
 }
+
+// collectAfterRows is the size of an import after whose decisions Run runs
+// the garbage collector.
+const collectAfterRows = 100_000
 
 // row is an input row on its way through the checks.
 type row struct {
 	line     int
-	values   [vintry.NumColumns]string
+	values   *[vintry.NumColumns]string // = the outcome's Values
 	date     string
 	quantity decimal.Decimal
 	key      Key
@@ -123,8 +143,11 @@ type row struct {
 	errors   []vintry.RowError
 }
 
-func parseRow(in vintry.ImportRow) row {
-	r := row{line: in.Line}
+// parseRow runs the checks of one row that need no database; out receives
+// its line and trimmed values.
+func parseRow(in vintry.ImportRow, out *RowOutcome) row {
+	out.Line = in.Line
+	r := row{line: in.Line, values: &out.Values}
 	for c := vintry.Column(0); c < vintry.NumColumns; c++ {
 		r.values[c] = strings.TrimSpace(in.Values[c])
 		switch {

@@ -569,7 +569,7 @@ func TestRunRowErrors(t *testing.T) {
 // a name, say) fails its column with the caller's message and no other check.
 func TestRunTypeErrors(t *testing.T) {
 	s := newFakeStore()
-	r := vintry.ImportRow{Line: 3, Values: row(keyNew, "", "gal")}
+	r := vintry.ImportRow{Line: 3, Values: row(keyNew, "", "gal"), TypeErrors: map[vintry.Column]string{}}
 	r.TypeErrors[vintry.ColQuantity] = "The quantity must be a number or a numeric string."
 	r.TypeErrors[vintry.ColItem] = "The item_name must be a string."
 	plan, err := importer.Run(context.Background(), s, createUpdate, []vintry.ImportRow{r})

@@ -12,7 +12,6 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/csvin"
-	"github.com/vintry/vintry/importer"
 )
 
 // ImportArgs are the queue job's arguments: only the import job's id. The
@@ -31,7 +30,6 @@ type Store[TTx any] interface {
 	StartImportJob(ctx context.Context, jobID int64) (*vintry.QueuedImport, error)
 	// SetImportProgress reports false when the job is no longer processing.
 	SetImportProgress(ctx context.Context, jobID int64, stepsDone int, log []string) (bool, error)
-	ValidateImport(ctx context.Context, job *vintry.ImportJob, rows []vintry.ImportRow) (*importer.Plan, error)
 	FinishImportJob(ctx context.Context, jobID int64, rows []vintry.ImportRow, log []string,
 		complete func(context.Context, TTx) error) (*vintry.ImportJob, error)
 	FailImportJob(ctx context.Context, jobID int64, reason string, log []string,
@@ -121,6 +119,7 @@ func (w *ImportWorker[TTx]) work(ctx context.Context, job *river.Job[ImportArgs]
 	}
 	ran := fmt.Sprintf("Run by node %s (attempt %d).", w.Node, job.Attempt)
 	upload, err := readUpload(q, w.MaxRecords)
+	q.File = nil // the rows hold their own copies of the values: let the upload go
 	if err != nil {
 		var e *vintry.Error
 		if !errors.As(err, &e) {
@@ -140,9 +139,10 @@ func (w *ImportWorker[TTx]) work(ctx context.Context, job *river.Job[ImportArgs]
 			return err
 		}
 	}
-	if _, err := w.Store.ValidateImport(ctx, q.Job, upload.Rows); err != nil {
-		return err
-	}
+	// Step 4 ("validate rows"): the checks run in the apply transaction,
+	// against the state it locks. A first run on a read snapshot only
+	// reported what that run decides again, at the cost of a second pass
+	// over the whole file and a second plan in memory.
 	if running, err := w.Store.SetImportProgress(ctx, q.Job.ID, 4, upload.Log); err != nil || !running {
 		return err
 	}

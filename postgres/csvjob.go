@@ -145,19 +145,6 @@ func (db *DB) SetImportProgress(ctx context.Context, jobID int64, stepsDone int,
 	return running, err
 }
 
-// ValidateImport runs the import's checks on a read snapshot, so the job's
-// progress shows validation before the apply transaction, which decides
-// again against the state it locks.
-func (db *DB) ValidateImport(ctx context.Context, job *vintry.ImportJob, rows []vintry.ImportRow) (*importer.Plan, error) {
-	var plan *importer.Plan
-	err := db.view(ctx, func(tx *Tx) error {
-		var err error
-		plan, err = importer.Run(ctx, importStore{tx: tx, tenantID: job.TenantID}, job.Args, rows)
-		return err
-	})
-	return plan, err
-}
-
 // FinishImportJob applies a running job's rows, stores its result files and
 // final state, and calls complete (the queue's acknowledgement) in the same
 // transaction, so the job's effect happens exactly once even when two nodes

@@ -220,3 +220,61 @@ func TestJobFinishesOnceWhenRunTwice(t *testing.T) {
 		t.Errorf("job after two runs: %s %+v, want completed with 100 created (applied once)", final.Status, final.Summary)
 	}
 }
+
+// TestImportWritesInChunks imports across many write chunks: records are
+// created in file order (ids ascending), an update of every record keeps
+// its id and writes one history row each, and a mixed import creates and
+// updates across chunk boundaries. Not parallel: it changes the chunk size.
+func TestImportWritesInChunks(t *testing.T) {
+	defer postgres.SetApplyChunkSize(7)()
+	db := openDB(t)
+	ctx := newTenant(t, db, "chunks")
+	mustImport(t, db, ctx, importRows(0, 30, "5", "gal"))
+	inventory := func() []vintry.InventoryRecord {
+		t.Helper()
+		records, _, err := db.FindInventory(ctx, vintry.InventoryFilter{}, vintry.PageRequest{PerPage: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return records
+	}
+	created := inventory()
+	want := importRows(0, 30, "5", "gal")
+	if len(created) != 30 {
+		t.Fatalf("%d records, want 30", len(created))
+	}
+	for i, r := range created { // ordered by id: ids follow the file's order
+		if r.ItemName != want[i].Values[vintry.ColItem] || r.BinName != want[i].Values[vintry.ColBin] ||
+			r.LotName != want[i].Values[vintry.ColLot] || r.Quantity.String() != "5" {
+			t.Fatalf("record %d = %+v, want row %v", i, r, want[i].Values)
+		}
+	}
+	job := mustImport(t, db, ctx, importRows(20, 20, "6", "L")) // 10 updates, then 10 creates
+	if s := job.Summary; s.Updated != 10 || s.Created != 10 {
+		t.Fatalf("summary %+v", s)
+	}
+	after := inventory()
+	if len(after) != 40 {
+		t.Fatalf("%d records, want 40", len(after))
+	}
+	for i, r := range after {
+		wantQty := "5"
+		if i >= 20 {
+			wantQty = "6"
+		}
+		if r.ID != created[min(i, 29)].ID && i < 30 || r.Quantity.String() != wantQty {
+			t.Fatalf("record %d = %+v (qty %s), want id %d qty %s", i, r, r.Quantity, created[min(i, 29)].ID, wantQty)
+		}
+		history, err := db.FindRecordHistory(ctx, r.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantEvents := 1
+		if i >= 20 && i < 30 {
+			wantEvents = 2 // created, then updated
+		}
+		if len(history) != wantEvents {
+			t.Errorf("record %d: %d history entries, want %d", i, len(history), wantEvents)
+		}
+	}
+}

@@ -143,10 +143,27 @@ const applySQL = `
 // applyWrites writes a plan's net changes, stamping them with the job id.
 // The caller holds the tenant's write lock, under which the plan was
 // decided, so an update's record is still the one the plan read.
+//
+// The writes go in chunks (in order, so ids and history rows come out as from
+// one statement; keys are distinct, so no chunk touches another's rows): one
+// statement for a million writes built its parameter arrays and message all
+// at once, hundreds of MB for a large file.
 func (s importStore) applyWrites(ctx context.Context, jobID int64, writes []importer.Write) error {
-	if len(writes) == 0 {
-		return nil
+	for len(writes) > 0 {
+		chunk := writes[:min(len(writes), applyChunkSize)]
+		writes = writes[len(chunk):]
+		if err := s.applyChunk(ctx, jobID, chunk); err != nil {
+			return err
+		}
 	}
+	return nil
+}
+
+// applyChunkSize is the number of writes applyWrites sends per statement
+// (a variable for tests).
+var applyChunkSize = 10000
+
+func (s importStore) applyChunk(ctx context.Context, jobID int64, writes []importer.Write) error {
 	n := len(writes)
 	recordIDs, items, bins, lots := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	dates := make([]string, n)
