@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,9 +46,6 @@ type Webhook struct {
 	Secret    string
 	CreatedAt time.Time
 }
-
-// Wants reports whether the webhook subscribes to event.
-func (w *Webhook) Wants(event string) bool { return slices.Contains(w.Events, event) }
 
 // DeliveryStatus is the state of one webhook delivery.
 type DeliveryStatus string

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/vintry/vintry"
 )
@@ -21,24 +22,30 @@ func (tx *Tx) jobFinished(ctx context.Context, job *vintry.ImportJob) error {
 	if !ok || job.Args.DryRun {
 		return nil
 	}
-	hooks, err := tx.webhooks(ctx, job.TenantID, 0, vintry.MaxPerPage)
+	// One statement, as on PostgreSQL: a delivery for each of the
+	// tenant's webhooks whose events list holds this event.
+	rows, err := tx.QueryContext(ctx, `
+		INSERT INTO webhook_deliveries (tenant_id, webhook_id, job_id, event, created_at, updated_at)
+		SELECT tenant_id, id, ?, ?, ?, ? FROM webhooks
+		WHERE tenant_id = ? AND EXISTS (SELECT 1 FROM json_each(webhooks.events) WHERE value = ?)
+		ORDER BY id RETURNING id`,
+		job.ID, event, formatTime(tx.now), formatTime(tx.now), job.TenantID, event)
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	var ids []int64
-	for _, h := range hooks {
-		if !h.Wants(event) {
-			continue
-		}
+	for rows.Next() {
 		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO webhook_deliveries (tenant_id, webhook_id, job_id, event, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`,
-			job.TenantID, h.ID, job.ID, event, formatTime(tx.now), formatTime(tx.now)).Scan(&id)
-		if err != nil {
+		if err := rows.Scan(&id); err != nil {
 			return err
 		}
 		ids = append(ids, id)
 	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	slices.Sort(ids) // RETURNING does not promise the insert order
 	if len(ids) == 0 || tx.db.EnqueueWebhooks == nil {
 		return nil
 	}
