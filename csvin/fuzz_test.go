@@ -5,9 +5,11 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -228,18 +230,18 @@ func FuzzReadUpload(f *testing.F) {
 		if err != nil {
 			fm = nil
 		}
-		u, err := csvin.ReadUpload(data, exact, fm, fuzzMaxRows)
+		u, rows, err := readUpload(t, data, exact, fm)
 		if err != nil {
 			checkClientError(t, err)
 			return
 		}
 		checkEncoding(t, data, u.Encoding)
-		if len(u.Rows) == 0 || len(u.Rows) > fuzzMaxRows {
-			t.Fatalf("%d rows", len(u.Rows))
+		if len(rows) == 0 || len(rows) > fuzzMaxRows {
+			t.Fatalf("%d rows", len(rows))
 		}
 		maxLine := bytes.Count(data, []byte{'\n'}) + 1
 		last := 1
-		for _, row := range u.Rows {
+		for _, row := range rows {
 			checkLine(t, row.Line, last, maxLine)
 			last = row.Line
 			checkUTF8(t, row.Values[:])
@@ -249,8 +251,43 @@ func FuzzReadUpload(f *testing.F) {
 				}
 			}
 		}
-		checkUploadRoundTrip(t, u)
+		checkUploadRoundTrip(t, rows)
 	})
+}
+
+// readUpload reads an import file as a job does, in chunks of 3 rows, and
+// checks that reading it in one chunk gives the same rows and error, and
+// that CheckUpload agrees on both.
+func readUpload(t *testing.T, data []byte, exact bool, fm csvin.FieldMappings) (*csvin.Upload, []vintry.ImportRow, error) {
+	t.Helper()
+	u, err := csvin.OpenUpload(data, exact, fm, fuzzMaxRows)
+	count, checkErr := csvin.CheckUpload(data, exact, fm, fuzzMaxRows)
+	if err != nil {
+		if checkErr == nil || checkErr.Error() != err.Error() {
+			t.Fatalf("OpenUpload: %v; CheckUpload: %v", err, checkErr)
+		}
+		return nil, nil, err
+	}
+	read := func(chunk int) ([]vintry.ImportRow, error) {
+		var rows []vintry.ImportRow
+		err := u.Each(chunk, func(chunk []vintry.ImportRow) error {
+			rows = append(rows, chunk...)
+			return nil
+		})
+		return rows, err
+	}
+	rows, err := read(3)
+	whole, wholeErr := read(fuzzMaxRows)
+	if fmt.Sprint(err) != fmt.Sprint(wholeErr) || fmt.Sprint(err) != fmt.Sprint(checkErr) {
+		t.Fatalf("errors differ: chunks of 3: %v; one chunk: %v; CheckUpload: %v", err, wholeErr, checkErr)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if !reflect.DeepEqual(rows, whole) || count != len(rows) {
+		t.Fatalf("chunks of 3 read %d rows, one chunk %d, CheckUpload counted %d", len(rows), len(whole), count)
+	}
+	return u, rows, nil
 }
 
 // checkEncoding fails unless enc is the encoding data must be read in.
@@ -275,13 +312,13 @@ func checkEncoding(t *testing.T, data []byte, enc csvin.Encoding) {
 // checkUploadRoundTrip writes u's rows as a UTF-8 CSV with the canonical
 // header and reads it again: the same values come back (CRLF inside a quoted
 // field reads as LF; rows whose mapped values are all empty are skipped).
-func checkUploadRoundTrip(t *testing.T, u *csvin.Upload) {
+func checkUploadRoundTrip(t *testing.T, rows []vintry.ImportRow) {
 	t.Helper()
 	var b bytes.Buffer
 	w := csv.NewWriter(&b)
 	_ = w.Write(csvin.Columns[:])
 	var want [][6]string
-	for _, row := range u.Rows {
+	for _, row := range rows {
 		if blankValues(row.Values) {
 			continue
 		}
@@ -293,20 +330,20 @@ func checkUploadRoundTrip(t *testing.T, u *csvin.Upload) {
 		want = append(want, v)
 	}
 	w.Flush()
-	again, err := csvin.ReadUpload(b.Bytes(), true, nil, fuzzMaxRows)
+	_, again, err := readUpload(t, b.Bytes(), true, nil)
 	if len(want) == 0 {
 		if err == nil {
-			t.Fatalf("%d blank rows read again as %d rows", len(u.Rows), len(again.Rows))
+			t.Fatalf("%d blank rows read again as %d rows", len(rows), len(again))
 		}
 		return
 	}
 	if err != nil {
 		t.Fatalf("rows written again as %q: %v", b.String(), err)
 	}
-	if len(again.Rows) != len(want) {
-		t.Fatalf("%d rows written again as %q read as %d", len(want), b.String(), len(again.Rows))
+	if len(again) != len(want) {
+		t.Fatalf("%d rows written again as %q read as %d", len(want), b.String(), len(again))
 	}
-	for i, row := range again.Rows {
+	for i, row := range again {
 		if row.Values != want[i] {
 			t.Fatalf("row %d: wrote %q, read %q", i, want[i], row.Values)
 		}

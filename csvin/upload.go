@@ -9,33 +9,23 @@ import (
 	"github.com/vintry/vintry"
 )
 
-// Upload is an import file read into rows.
+// Upload is an import file whose encoding, header and mapping were read. Its
+// data rows are read by Each, as often as needed, never all at once.
 type Upload struct {
 	Encoding  Encoding
 	Delimiter rune
 	Mapping   Mapping
-	Rows      []vintry.ImportRow
-	// Count is the number of data rows (len(Rows) when they were read).
-	Count int
 	// Log holds notes for the job log (encoding, delimiter, mapping).
 	Log []string
+
+	data    []byte
+	maxRows int
 }
 
-// ReadUpload reads a whole import file: encoding, header, mapping and every
-// data row, with physical line numbers. More than maxRows data rows, a
-// header that does not map, or a syntax error is an EINVALID error.
-func ReadUpload(data []byte, exact bool, mappings FieldMappings, maxRows int) (*Upload, error) {
-	return readUpload(data, exact, mappings, maxRows, true)
-}
-
-// CheckUpload makes the checks of ReadUpload (encoding, header, mapping,
-// syntax, row count) without keeping the rows: Upload.Rows stays nil and
-// Upload.Count holds the number of data rows.
-func CheckUpload(data []byte, exact bool, mappings FieldMappings, maxRows int) (*Upload, error) {
-	return readUpload(data, exact, mappings, maxRows, false)
-}
-
-func readUpload(data []byte, exact bool, mappings FieldMappings, maxRows int, keep bool) (*Upload, error) {
+// OpenUpload reads an import file's encoding, header and mapping. A header
+// that does not map, or a syntax error in it, is an EINVALID error; the data
+// rows are checked as Each reads them.
+func OpenUpload(data []byte, exact bool, mappings FieldMappings, maxRows int) (*Upload, error) {
 	enc, err := DetectEncoding(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
@@ -48,34 +38,75 @@ func readUpload(data []byte, exact bool, mappings FieldMappings, maxRows int, ke
 	if err != nil {
 		return nil, err
 	}
-	u := &Upload{Encoding: enc, Delimiter: r.Delimiter(), Mapping: m}
+	u := &Upload{Encoding: enc, Delimiter: r.Delimiter(), Mapping: m, data: data, maxRows: maxRows}
 	u.Log = append(u.Log, fmt.Sprintf("Read as %s with delimiter %q.", enc, r.Delimiter()))
 	if enc == Windows1252 {
 		u.Log = append(u.Log, "The file is not valid UTF-8, so it was read as Windows-1252.")
 	}
-	if keep {
-		// A data row takes at least one line, so the line count bounds the
-		// rows: one allocation instead of a slice grown (and copied) step by
-		// step, which for a large file allocated several times its size.
-		u.Rows = make([]vintry.ImportRow, 0, max(0, min(bytes.Count(data, []byte{'\n'})+1, maxRows)))
+	return u, nil
+}
+
+// CheckUpload makes every check of an import file (encoding, header,
+// mapping, syntax, row count) without keeping its rows, and returns the
+// number of data rows.
+func CheckUpload(data []byte, exact bool, mappings FieldMappings, maxRows int) (int, error) {
+	u, err := OpenUpload(data, exact, mappings, maxRows)
+	if err != nil {
+		return 0, err
 	}
+	return u.each(0, nil)
+}
+
+// Each reads the data rows from the start, with their physical line numbers,
+// and passes them to fn in order, up to chunk rows at a time, in a slice that
+// fn must not keep. More than the maximum number of rows, none at all, or a
+// syntax error is an EINVALID error (after the rows before it were passed).
+func (u *Upload) Each(chunk int, fn func([]vintry.ImportRow) error) error {
+	_, err := u.each(max(chunk, 1), fn)
+	return err
+}
+
+// each is Each, counting the rows; with fn nil it only counts them.
+func (u *Upload) each(chunk int, fn func([]vintry.ImportRow) error) (int, error) {
+	r, err := NewReader(bytes.NewReader(u.data), u.Encoding)
+	if err != nil {
+		return 0, err
+	}
+	var rows []vintry.ImportRow
+	if fn != nil {
+		rows = make([]vintry.ImportRow, 0, chunk)
+	}
+	count := 0
 	for {
 		rec, err := r.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		} else if err != nil {
-			return nil, err
+			return count, err
 		}
-		if u.Count == maxRows {
-			return nil, vintry.FieldError("file", fmt.Sprintf("Maximum %d records per request", maxRows))
+		if count == u.maxRows {
+			return count, vintry.FieldError("file", fmt.Sprintf("Maximum %d records per request", u.maxRows))
 		}
-		u.Count++
-		if keep {
-			u.Rows = append(u.Rows, vintry.ImportRow{Line: rec.Line, Values: m.Values(rec)})
+		count++
+		if fn == nil {
+			continue
+		}
+		rows = append(rows, vintry.ImportRow{Line: rec.Line, Values: u.Mapping.Values(rec)})
+		if len(rows) == chunk {
+			if err := fn(rows); err != nil {
+				return count, err
+			}
+			clear(rows)
+			rows = rows[:0]
 		}
 	}
-	if u.Count == 0 {
-		return nil, vintry.FieldError("file", "The file has no data rows.")
+	if count == 0 {
+		return 0, vintry.FieldError("file", "The file has no data rows.")
 	}
-	return u, nil
+	if len(rows) > 0 {
+		if err := fn(rows); err != nil {
+			return count, err
+		}
+	}
+	return count, nil
 }

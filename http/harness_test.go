@@ -3,6 +3,7 @@ package http_test
 import (
 	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -46,7 +47,7 @@ func newEnv(t *testing.T, opts ...any) *env {
 	cfg.RateLimit, cfg.LoginRateLimit = 0, 0
 	var dbOpts []func(*sqlite.DB)
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	jobCfg := jobs.Config{Workers: 2, MaxRecords: cfg.MaxRecords, Logger: logger}
+	jobCfg := jobs.Config{Workers: 2, Logger: logger}
 	var baseURL atomic.Pointer[string] // set once the server listens
 	hooks := jobs.WebhookConfig{Render: func(slug string, job *vintry.ImportJob) any {
 		return vhttp.JobStatusContent(*baseURL.Load(), slug, job)
@@ -65,7 +66,7 @@ func newEnv(t *testing.T, opts ...any) *env {
 			t.Fatalf("newEnv: unknown option %T", o)
 		}
 	}
-	jobCfg.MaxRecords = cfg.MaxRecords
+	jobCfg.MaxRecords = cmp.Or(jobCfg.MaxRecords, cfg.MaxRecords) // a job option may set a lower limit
 	jobCfg.Webhooks = hooks
 	db, stop := openBackend(t, dbOpts, jobCfg)
 	s := &vhttp.Server{Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, Mappings: db, DB: db,

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -180,8 +181,19 @@ func checkPlan(t *testing.T, req vintry.ImportRequest) {
 			t.Fatalf("written quantity %s re-parses to %v, %q", q, again, msg)
 		}
 	}
-	if _, err := importer.ResultFiles(p); err != nil {
-		t.Fatalf("ResultFiles: %v", err)
+	d := importer.NewDecider(req.Args)
+	if _, err := d.Decide(context.Background(), fuzzStore{}, req.Rows); err != nil {
+		t.Fatalf("Decide: %v", err)
+	}
+	o, src := d.Finish(), importer.SliceSource(req.Rows)
+	if err := importer.WriteStaging(io.Discard, src); err != nil {
+		t.Fatalf("WriteStaging: %v", err)
+	}
+	if err := importer.WriteOutput(io.Discard, src, o); err != nil {
+		t.Fatalf("WriteOutput: %v", err)
+	}
+	if err := importer.WriteErrors(io.Discard, o); err != nil {
+		t.Fatalf("WriteErrors: %v", err)
 	}
 	if _, err := importer.InputCSV(req.Rows); err != nil {
 		t.Fatalf("InputCSV: %v", err)

@@ -88,13 +88,13 @@ func keysOf(rows []row) ([]Key, map[Key]int) {
 }
 
 // decide runs step 5 for every row in order and completes the plan, whose
-// Rows parseRow filled with the lines and values. keys and index are
-// keysOf(rows).
+// Rows parseRow filled with the lines and values, with the results, counts,
+// errors and net writes. keys and index are keysOf(rows).
 //
 // Each key's state while the import walks the rows (the stored record
 // overlaid with the import's own earlier rows) is kept as the Write that
-// would apply it, in the order the keys were first seen: a large file needs
-// no second structure per key.
+// would apply it, in the order the keys were first seen: a chunk needs no
+// second structure per key.
 func decide(p *Plan, args vintry.ImportArgs, rows []row, stored map[Key]Record, keys []Key, index map[Key]int) {
 	p.Summary.Total = len(rows)
 	writes := make([]Write, len(keys))
@@ -116,7 +116,19 @@ func decide(p *Plan, args vintry.ImportArgs, rows []row, stored map[Key]Record, 
 		}
 		p.record(i, r, result)
 	}
-	p.finish(args, writes, written)
+	// The net writes: those a row changed, in the order their keys were
+	// first seen.
+	n := 0
+	for j := range writes {
+		if written[j] {
+			writes[n] = writes[j]
+			n++
+		}
+	}
+	if n > 0 {
+		clear(writes[n:])
+		p.Writes = writes[:n]
+	}
 }
 
 // apply decides one valid row against the record's current state w (which
@@ -167,37 +179,6 @@ func (p *Plan) record(i int, r *row, result vintry.RowResult) {
 // belongs to no single field.
 func (r *row) failRecord(msg string) {
 	r.errors = append(r.errors, vintry.RowError{Row: r.line, Message: msg})
-}
-
-// finish settles the status and, unless the import must write nothing, the
-// net writes (those a row changed) in the order their keys were first seen.
-func (p *Plan) finish(args vintry.ImportArgs, writes []Write, written []bool) {
-	switch {
-	case p.Summary.Failed == 0:
-		p.Status = vintry.StatusCompleted
-	case args.ShouldContinueOnError:
-		p.Status = vintry.StatusCompletedWithErrors
-	default:
-		p.Status = vintry.StatusFailed
-		p.Summary.Created, p.Summary.Updated, p.Summary.Unchanged = 0, 0, 0
-		for i := range p.Rows {
-			if p.Rows[i].Result != vintry.ResultFailed {
-				p.Rows[i].Result = vintry.ResultNotWritten
-			}
-		}
-		return
-	}
-	n := 0
-	for j := range writes {
-		if written[j] {
-			writes[n] = writes[j]
-			n++
-		}
-	}
-	if n > 0 {
-		clear(writes[n:])
-		p.Writes = writes[:n]
-	}
 }
 
 // columnOrder ranks a field name by its column; record-level errors last.

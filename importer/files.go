@@ -3,16 +3,14 @@ package importer
 import (
 	"bytes"
 	"encoding/csv"
+	"errors"
+	"io"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/vintry/vintry"
 )
-
-// Files are the CSV files an import leaves for people to download.
-type Files struct {
-	Staging, Output, Errors []byte
-}
 
 var numberPattern = regexp.MustCompile(`^[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?$`)
 
@@ -33,82 +31,121 @@ func SafeCell(s string) string {
 	return s
 }
 
-// ResultFiles builds the staging, output and errors files of a plan.
-func ResultFiles(p *Plan) (Files, error) {
+// WriteStaging writes the staging file of the rows of src: each row's line
+// and trimmed values.
+func WriteStaging(w io.Writer, src Source) error {
 	header := append([]string{"line"}, vintry.ColumnNames[:]...)
-	staging := newSheet(header)
-	output := newSheet(append(append([]string{}, header...), "result", "message"))
-	errs := newSheet([]string{"line", "field", "value", "message", "hint"})
-	// Size the buffers once (a guess that is exact unless cells need quotes):
-	// a large file's buffers grown by doubling held up to twice their size,
-	// and the old and the new array at each step.
-	size, extra := 0, 0
-	for i := range p.Rows {
-		r := &p.Rows[i]
-		size += 8 + len(r.Values) // line number, separators, newline
-		for _, v := range r.Values {
-			size += len(v)
+	s := newSheet(w, header)
+	cells := make([]string, 0, len(header))
+	err := src(func(rows []vintry.ImportRow) error {
+		for i := range rows {
+			cells = rowCells(cells[:0], &rows[i])
+			if err := s.row(cells); err != nil {
+				return err
+			}
 		}
-		extra += len(r.Result) + len(r.Message) + 3
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	staging.buf.Grow(size)
-	output.buf.Grow(size + extra)
+	return s.flush()
+}
+
+// WriteOutput writes the output file of an import of the rows of src: the
+// staging file with each row's result and message (its first error).
+func WriteOutput(w io.Writer, src Source, o *Outcome) error {
+	header := append([]string{"line"}, vintry.ColumnNames[:]...)
+	s := newSheet(w, append(header, "result", "message"))
 	cells := make([]string, 0, len(header)+2)
-	for _, r := range p.Rows {
-		cells = cells[:0]
-		cells = append(cells, strconv.Itoa(r.Line))
-		cells = append(cells, r.Values[:]...)
-		staging.row(cells)
-		output.row(append(cells, string(r.Result), r.Message))
+	i, failed := 0, 0
+	err := src(func(rows []vintry.ImportRow) error {
+		for j := range rows {
+			if i == o.Rows() {
+				return errors.New("importer: the source has more rows than the import decided")
+			}
+			result, msg := o.Result(i), ""
+			if result == vintry.ResultFailed {
+				msg = o.Errors[o.starts[failed]].Message
+				failed++
+			}
+			cells = append(rowCells(cells[:0], &rows[j]), string(result), msg)
+			if err := s.row(cells); err != nil {
+				return err
+			}
+			i++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
-	for _, e := range p.Errors {
-		errs.row([]string{strconv.Itoa(e.Row), e.Field, e.Value, e.Message, e.Hint})
+	return s.flush()
+}
+
+// WriteErrors writes the errors file of an import: one line per error.
+func WriteErrors(w io.Writer, o *Outcome) error {
+	s := newSheet(w, []string{"line", "field", "value", "message", "hint"})
+	for _, e := range o.Errors {
+		if err := s.row([]string{strconv.Itoa(e.Row), e.Field, e.Value, e.Message, e.Hint}); err != nil {
+			return err
+		}
 	}
-	var f Files
-	var err error
-	if f.Staging, err = staging.bytes(); err != nil {
-		return f, err
+	return s.flush()
+}
+
+// FailedOutcome is the outcome of an import that failed as a whole, before
+// any row was decided, for reason.
+func FailedOutcome(reason string) *Outcome {
+	return &Outcome{Status: vintry.StatusFailed, Errors: []vintry.RowError{{Message: reason}}}
+}
+
+// rowCells appends a row's line and trimmed values to cells.
+func rowCells(cells []string, r *vintry.ImportRow) []string {
+	cells = append(cells, strconv.Itoa(r.Line))
+	for _, v := range r.Values {
+		cells = append(cells, strings.TrimSpace(v))
 	}
-	if f.Output, err = output.bytes(); err != nil {
-		return f, err
-	}
-	f.Errors, err = errs.bytes()
-	return f, err
+	return cells
 }
 
 // InputCSV renders JSON payload rows as the input file of a JSON import: the
 // six columns, values as received.
 func InputCSV(rows []vintry.ImportRow) ([]byte, error) {
-	s := newSheet(vintry.ColumnNames[:])
+	var b bytes.Buffer
+	s := newSheet(&b, vintry.ColumnNames[:])
 	for _, r := range rows {
-		s.row(r.Values[:])
+		if err := s.row(r.Values[:]); err != nil {
+			return nil, err
+		}
 	}
-	return s.bytes()
+	err := s.flush()
+	return b.Bytes(), err
 }
 
 // sheet writes a CSV file whose cells are made safe for spreadsheets.
 type sheet struct {
-	buf  bytes.Buffer
 	w    *csv.Writer
 	safe []string // the row being written, reused
 }
 
-func newSheet(header []string) *sheet {
-	s := &sheet{}
-	s.w = csv.NewWriter(&s.buf)
+// newSheet starts a sheet on w with its header. Errors of w show in the
+// following row or flush.
+func newSheet(w io.Writer, header []string) *sheet {
+	s := &sheet{w: csv.NewWriter(w)}
 	s.w.Write(header)
 	return s
 }
 
-func (s *sheet) row(cells []string) {
+func (s *sheet) row(cells []string) error {
 	s.safe = s.safe[:0]
 	for _, c := range cells {
 		s.safe = append(s.safe, SafeCell(c))
 	}
-	s.w.Write(s.safe)
+	return s.w.Write(s.safe)
 }
 
-func (s *sheet) bytes() ([]byte, error) {
+func (s *sheet) flush() error {
 	s.w.Flush()
-	return s.buf.Bytes(), s.w.Error()
+	return s.w.Error()
 }

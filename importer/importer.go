@@ -7,7 +7,6 @@ package importer
 import (
 	"context"
 	"fmt"
-	"runtime"
 	"strings"
 	"unicode/utf8"
 
@@ -38,6 +37,9 @@ type Record struct {
 	ID       int64
 	Quantity decimal.Decimal
 	UOMID    int64
+	// LastJobID is the job that last wrote the record: an import that
+	// meets its own earlier write (of an earlier chunk) sees its own id.
+	LastJobID int64
 }
 
 // Names are the distinct master data names an import refers to.
@@ -84,20 +86,75 @@ type Write struct {
 	Old      *Record // the state before the import, for updates
 }
 
-// Plan is the decided outcome of an import.
+// Plan is the decided outcome of some rows of an import: of a chunk (see
+// Decider.Decide), or of a whole import decided at once (see Run).
 type Plan struct {
-	Status  vintry.JobStatus
+	Status  vintry.JobStatus // set by Run only
 	Summary vintry.Summary
 	Errors  []vintry.RowError
 	Rows    []RowOutcome
-	Writes  []Write // empty when the import must write nothing
+	// Writes are the net changes of the rows, in the order their keys were
+	// first seen. Decide returns them whatever the import's final status;
+	// Run leaves them empty when the import must write nothing.
+	Writes []Write
 }
 
-// Run validates rows and decides, row by row in order, what the import does.
+// Run decides rows as one chunk, as an import of just these rows would: its
+// plan has the final status, and no writes when it must write nothing. The
+// stores run imports with Apply, which also writes; Run shows the rules
+// whole.
 func Run(ctx context.Context, store Store, args vintry.ImportArgs, rows []vintry.ImportRow) (*Plan, error) {
+	d := NewDecider(args)
+	p, err := d.Decide(ctx, store, rows)
+	if err != nil {
+		return nil, err
+	}
+	o := d.Finish()
+	p.Status, p.Summary = o.Status, o.Summary
+	if o.Status == vintry.StatusFailed {
+		p.Writes = nil
+		for i := range p.Rows {
+			p.Rows[i].Result = o.Result(i)
+		}
+	}
+	return p, nil
+}
+
+// Decider decides an import's rows in order, one chunk after another. Each
+// chunk is decided against the store's state, which must include the writes
+// of the chunks before it (Apply applies them in between), so a key's rows
+// are decided in order however the file is cut. It keeps, across chunks,
+// only the counts, the errors and one byte per row.
+type Decider struct {
+	args    vintry.ImportArgs
+	summary vintry.Summary
+	errors  []vintry.RowError
+	results []byte  // per row: its index in resultCodes
+	starts  []int32 // per failed row: the index in errors of its first error
+}
+
+// resultCodes are the row results a Decider records, by code.
+var resultCodes = []vintry.RowResult{vintry.ResultCreated, vintry.ResultUpdated, vintry.ResultUnchanged, vintry.ResultFailed}
+
+func resultCode(r vintry.RowResult) byte {
+	for c, rc := range resultCodes {
+		if rc == r {
+			return byte(c)
+		}
+	}
+	panic("importer: no code for row result " + string(r))
+}
+
+// NewDecider starts deciding an import with args.
+func NewDecider(args vintry.ImportArgs) *Decider {
+	return &Decider{args: args}
+}
+
+// Decide validates the next rows and decides, row by row in order, what the
+// import does with them.
+func (d *Decider) Decide(ctx context.Context, store Store, rows []vintry.ImportRow) (*Plan, error) {
 	// The outcomes hold the rows' trimmed values; the parsed rows point at
-	// them rather than keep a second copy (for a large file, a third of the
-	// importer's memory).
+	// them rather than keep a second copy.
 	p := &Plan{Rows: make([]RowOutcome, len(rows))}
 	parsed := make([]row, len(rows))
 	for i := range rows {
@@ -115,22 +172,66 @@ func Run(ctx context.Context, store Store, args vintry.ImportArgs, rows []vintry
 	if err != nil {
 		return nil, err
 	}
-	decide(p, args, parsed, records, keys, index)
-	if len(rows) >= collectAfterRows {
-		// The parsed rows, the key list and index and the stored records are
-		// garbage now, but the collector's goal was set while they were
-		// live: without a collection here, the heap grows to twice that
-		// peak during the writes that follow (a 1 M-row job's RSS rose by
-		// ~0.4 GB). One collection per large import costs far less.
-		parsed, keys, index, records = nil, nil, nil, nil
-		runtime.GC()
-	}
+	decide(p, d.args, parsed, records, keys, index)
+	d.add(p)
 	return p, nil
 }
 
-// collectAfterRows is the size of an import after whose decisions Run runs
-// the garbage collector.
-const collectAfterRows = 100_000
+// add counts a decided chunk into the import's totals.
+func (d *Decider) add(p *Plan) {
+	d.summary.Total += p.Summary.Total
+	d.summary.Created += p.Summary.Created
+	d.summary.Updated += p.Summary.Updated
+	d.summary.Unchanged += p.Summary.Unchanged
+	d.summary.Failed += p.Summary.Failed
+	next := 0 // the chunk's errors come in row order, each failed row's first
+	for i := range p.Rows {
+		d.results = append(d.results, resultCode(p.Rows[i].Result))
+		if p.Rows[i].Result == vintry.ResultFailed {
+			d.starts = append(d.starts, int32(len(d.errors)+next))
+			for line := p.Errors[next].Row; next < len(p.Errors) && p.Errors[next].Row == line; next++ {
+			}
+		}
+	}
+	d.errors = append(d.errors, p.Errors...)
+}
+
+// Outcome is the decided result of a whole import.
+type Outcome struct {
+	Status  vintry.JobStatus
+	Summary vintry.Summary
+	Errors  []vintry.RowError
+	results []byte
+	starts  []int32
+}
+
+// Finish settles the import's status once every row was decided.
+func (d *Decider) Finish() *Outcome {
+	o := &Outcome{Summary: d.summary, Errors: d.errors, results: d.results, starts: d.starts}
+	switch {
+	case o.Summary.Failed == 0:
+		o.Status = vintry.StatusCompleted
+	case d.args.ShouldContinueOnError:
+		o.Status = vintry.StatusCompletedWithErrors
+	default:
+		o.Status = vintry.StatusFailed
+		o.Summary.Created, o.Summary.Updated, o.Summary.Unchanged = 0, 0, 0
+	}
+	return o
+}
+
+// Result returns the result of the import's i-th row (0-based): valid rows of
+// a failed import were not written.
+func (o *Outcome) Result(i int) vintry.RowResult {
+	r := resultCodes[o.results[i]]
+	if o.Status == vintry.StatusFailed && r != vintry.ResultFailed {
+		return vintry.ResultNotWritten
+	}
+	return r
+}
+
+// Rows returns the number of rows decided.
+func (o *Outcome) Rows() int { return len(o.results) }
 
 // row is an input row on its way through the checks.
 type row struct {

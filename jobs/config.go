@@ -15,8 +15,11 @@ import (
 type Config struct {
 	Workers    int // concurrent import jobs on this node; 0 inserts jobs but runs none
 	MaxRecords int
-	Logger     *slog.Logger
-	Finished   func(job *vintry.ImportJob)
+	// ChunkRows is how many rows of a file an import decides and writes at
+	// a time (0: importer.ChunkRows).
+	ChunkRows int
+	Logger    *slog.Logger
+	Finished  func(job *vintry.ImportJob)
 	// BeforeApply is a test hook (see ImportWorker.BeforeApply).
 	BeforeApply func(ctx context.Context, jobID int64)
 	// RescueAfter is how long a job may run before River gives it to another

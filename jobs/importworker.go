@@ -4,6 +4,7 @@
 package jobs
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"github.com/riverqueue/river"
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/csvin"
+	"github.com/vintry/vintry/importer"
 )
 
 // ImportArgs are the queue job's arguments: only the import job's id. The
@@ -30,7 +32,9 @@ type Store[TTx any] interface {
 	StartImportJob(ctx context.Context, jobID int64) (*vintry.QueuedImport, error)
 	// SetImportProgress reports false when the job is no longer processing.
 	SetImportProgress(ctx context.Context, jobID int64, stepsDone int, log []string) (bool, error)
-	FinishImportJob(ctx context.Context, jobID int64, rows []vintry.ImportRow, log []string,
+	// FinishImportJob reads the rows from src as it decides and applies
+	// them (and again for the result files).
+	FinishImportJob(ctx context.Context, jobID int64, src importer.Source, log []string,
 		complete func(context.Context, TTx) error) (*vintry.ImportJob, error)
 	FailImportJob(ctx context.Context, jobID int64, reason string, log []string,
 		complete func(context.Context, TTx) error) (*vintry.ImportJob, error)
@@ -41,6 +45,9 @@ type ImportWorker[TTx any] struct {
 	river.WorkerDefaults[ImportArgs]
 	Store      Store[TTx]
 	MaxRecords int
+	// ChunkRows is how many rows the worker reads, decides and writes at a
+	// time (0: importer.ChunkRows).
+	ChunkRows int
 	// Node names this process in the job log ("Run by node …"), so operators
 	// see which node ran each import.
 	Node string
@@ -118,16 +125,9 @@ func (w *ImportWorker[TTx]) work(ctx context.Context, job *river.Job[ImportArgs]
 		return river.JobSnooze(waitForEarlierJob)
 	}
 	ran := fmt.Sprintf("Run by node %s (attempt %d).", w.Node, job.Attempt)
-	upload, err := readUpload(q, w.MaxRecords)
-	q.File = nil // the rows hold their own copies of the values: let the upload go
+	upload, err := openUpload(q, w.MaxRecords)
 	if err != nil {
-		var e *vintry.Error
-		if !errors.As(err, &e) {
-			return err
-		}
-		failed, err := w.Store.FailImportJob(ctx, q.Job.ID, e.Message, []string{ran}, complete)
-		w.finished(failed, err)
-		return err
+		return w.fail(ctx, q.Job.ID, err, []string{ran}, complete)
 	}
 	upload.Log = append([]string{ran}, upload.Log...)
 	// Between steps the worker stops as soon as the job was cancelled. The
@@ -149,8 +149,41 @@ func (w *ImportWorker[TTx]) work(ctx context.Context, job *river.Job[ImportArgs]
 	if w.BeforeApply != nil {
 		w.BeforeApply(ctx, q.Job.ID)
 	}
-	done, err := w.Store.FinishImportJob(ctx, q.Job.ID, upload.Rows, upload.Log, complete)
+	// The rows are read as they are applied, a chunk at a time. The upload
+	// check read them all when the file was accepted, but a row the file
+	// fails on now (say, one over a lower limit) fails the job as a whole:
+	// the apply is rolled back, and the job ends failed in a transaction of
+	// its own.
+	var fileErr error
+	src := func(fn func([]vintry.ImportRow) error) error {
+		var fnErr error
+		err := upload.Each(cmp.Or(w.ChunkRows, importer.ChunkRows), func(rows []vintry.ImportRow) error {
+			fnErr = fn(rows)
+			return fnErr
+		})
+		if err != nil && fnErr == nil {
+			fileErr = err
+		}
+		return err
+	}
+	done, err := w.Store.FinishImportJob(ctx, q.Job.ID, src, upload.Log, complete)
+	if err != nil && fileErr != nil {
+		return w.fail(ctx, q.Job.ID, fileErr, upload.Log, complete)
+	}
 	w.finished(done, err)
+	return err
+}
+
+// fail ends a job whose file cannot be imported (err is a *vintry.Error; any
+// other error is returned for the attempt to fail).
+func (w *ImportWorker[TTx]) fail(ctx context.Context, jobID int64, err error, log []string,
+	complete func(context.Context, TTx) error) error {
+	var e *vintry.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	failed, err := w.Store.FailImportJob(ctx, jobID, e.Message, log, complete)
+	w.finished(failed, err)
 	return err
 }
 
@@ -160,8 +193,8 @@ func (w *ImportWorker[TTx]) finished(job *vintry.ImportJob, err error) {
 	}
 }
 
-// readUpload reads a queued job's file as the upload check did.
-func readUpload(q *vintry.QueuedImport, maxRecords int) (*csvin.Upload, error) {
+// openUpload opens a queued job's file as the upload check did.
+func openUpload(q *vintry.QueuedImport, maxRecords int) (*csvin.Upload, error) {
 	var mappings csvin.FieldMappings
 	if q.FieldMappings != "" {
 		var err error
@@ -169,7 +202,7 @@ func readUpload(q *vintry.QueuedImport, maxRecords int) (*csvin.Upload, error) {
 			return nil, err
 		}
 	}
-	u, err := csvin.ReadUpload(q.File, q.Job.Args.HeadersMatchExactly, mappings, maxRecords)
+	u, err := csvin.OpenUpload(q.File, q.Job.Args.HeadersMatchExactly, mappings, maxRecords)
 	if err == nil && q.MappingProfile != "" {
 		u.Log = append([]string{vintry.MappingProfileLog(q.MappingProfile)}, u.Log...)
 	}

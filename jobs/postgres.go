@@ -19,7 +19,7 @@ import (
 func StartPostgres(ctx context.Context, db *postgres.DB, cfg Config) (*river.Client[pgx.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ImportWorker[pgx.Tx]{
-		Store: db, MaxRecords: cfg.MaxRecords, Node: cfg.node(), Finished: cfg.Finished, BeforeApply: cfg.BeforeApply, JobTimeout: jobTimeout(cfg.rescueAfter()),
+		Store: db, MaxRecords: cfg.MaxRecords, ChunkRows: cfg.ChunkRows, Node: cfg.node(), Finished: cfg.Finished, BeforeApply: cfg.BeforeApply, JobTimeout: jobTimeout(cfg.rescueAfter()),
 		Complete: func(ctx context.Context, tx pgx.Tx, job *river.Job[ImportArgs]) error {
 			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
 			return err

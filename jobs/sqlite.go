@@ -15,7 +15,7 @@ import (
 func StartSQLite(ctx context.Context, db *sqlite.DB, cfg Config) (*river.Client[*sql.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &ImportWorker[*sql.Tx]{
-		Store: db, MaxRecords: cfg.MaxRecords, Node: cfg.node(), Finished: cfg.Finished, BeforeApply: cfg.BeforeApply, JobTimeout: jobTimeout(cfg.rescueAfter()),
+		Store: db, MaxRecords: cfg.MaxRecords, ChunkRows: cfg.ChunkRows, Node: cfg.node(), Finished: cfg.Finished, BeforeApply: cfg.BeforeApply, JobTimeout: jobTimeout(cfg.rescueAfter()),
 		Complete: func(ctx context.Context, tx *sql.Tx, job *river.Job[ImportArgs]) error {
 			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
 			return err

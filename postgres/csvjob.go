@@ -150,7 +150,7 @@ func (db *DB) SetImportProgress(ctx context.Context, jobID int64, stepsDone int,
 // transaction, so the job's effect happens exactly once even when two nodes
 // run it (a rescued job whose first run was still alive): the job's row is
 // locked first, and the tenant's write lock before the rows are decided.
-func (db *DB) FinishImportJob(ctx context.Context, jobID int64, rows []vintry.ImportRow, log []string,
+func (db *DB) FinishImportJob(ctx context.Context, jobID int64, rows importer.Source, log []string,
 	complete func(context.Context, pgx.Tx) error) (*vintry.ImportJob, error) {
 	var job *vintry.ImportJob
 	err := db.update(ctx, func(tx *Tx) error {
@@ -185,9 +185,9 @@ func (db *DB) FailImportJob(ctx context.Context, jobID int64, reason string, log
 		}
 		if !job.Status.Terminal() {
 			job.Status, job.Log = vintry.StatusFailed, append(append([]string(nil), log...), reason)
-			plan := &importer.Plan{Status: vintry.StatusFailed, Errors: []vintry.RowError{{Message: reason}}}
-			job.Errors = plan.Errors
-			if err := tx.finishWithFiles(ctx, job, plan, nil); err != nil {
+			out := importer.FailedOutcome(reason)
+			job.Errors = out.Errors
+			if err := tx.finishWithFiles(ctx, job, out, importer.SliceSource(nil), nil); err != nil {
 				return err
 			}
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/importer"
 	"github.com/vintry/vintry/postgres"
 )
 
@@ -202,7 +203,7 @@ func TestJobFinishesOnceWhenRunTwice(t *testing.T) {
 				errs[i] = fmt.Errorf("start: %v, wait %v", err, q != nil && q.Wait)
 				return
 			}
-			finished[i], errs[i] = db.FinishImportJob(ctx, job.ID, rows, nil,
+			finished[i], errs[i] = db.FinishImportJob(ctx, job.ID, importer.SliceSource(rows), nil,
 				func(context.Context, pgx.Tx) error { return nil })
 		})
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/importer"
+	"github.com/vintry/vintry/store"
 )
 
 // ImportRows implements vintry.ImportService: the idempotency check, the job
@@ -44,7 +45,7 @@ func (db *DB) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vintry
 		if err := tx.insertImportJob(ctx, job); err != nil {
 			return err
 		}
-		if err := db.runImport(ctx, tx, job, req.Rows, input); err != nil {
+		if err := db.runImport(ctx, tx, job, importer.SliceSource(req.Rows), input); err != nil {
 			return err
 		}
 		return tx.rememberKey(ctx, tenantID, req.IdempotencyKey, req.RequestHash, job.ID)
@@ -55,20 +56,14 @@ func (db *DB) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vintry
 	return job, replayed, nil
 }
 
-// runImport decides rows against the transaction's state, applies the
-// changes (unless the job is a dry run), stores the result files (and input,
-// when not nil) and finishes the job record. The caller holds the tenant's
-// write lock.
-func (db *DB) runImport(ctx context.Context, tx *Tx, job *vintry.ImportJob, rows []vintry.ImportRow, input []byte) error {
-	store := importStore{tx: tx, tenantID: job.TenantID}
-	plan, err := importer.Run(ctx, store, job.Args, rows)
+// runImport decides the rows of src against the transaction's state, applies
+// the changes (unless the job is a dry run or fails as a whole), stores the
+// result files (and input, when not nil) and finishes the job record. The
+// caller holds the tenant's write lock.
+func (db *DB) runImport(ctx context.Context, tx *Tx, job *vintry.ImportJob, src importer.Source, input []byte) error {
+	out, err := importer.Apply(ctx, importStore{tx: tx, tenantID: job.TenantID, jobID: job.ID}, job.Args, src)
 	if err != nil {
 		return err
-	}
-	if !job.Args.DryRun {
-		if err := store.applyWrites(ctx, job.ID, plan.Writes); err != nil {
-			return err
-		}
 	}
 	if db.FaultApplyDelay > 0 {
 		// Fault injection for crash tests: hold the apply transaction open.
@@ -78,25 +73,25 @@ func (db *DB) runImport(ctx context.Context, tx *Tx, job *vintry.ImportJob, rows
 			return ctx.Err()
 		}
 	}
-	job.Status, job.Summary, job.Errors = plan.Status, plan.Summary, plan.Errors
-	return tx.finishWithFiles(ctx, job, plan, input)
+	job.Status, job.Summary, job.Errors = out.Status, out.Summary, out.Errors
+	return tx.finishWithFiles(ctx, job, out, src, input)
 }
 
-// finishWithFiles stores a plan's result files (and input, when not nil) and
-// the job's final state, in one round trip.
-func (tx *Tx) finishWithFiles(ctx context.Context, job *vintry.ImportJob, plan *importer.Plan, input []byte) error {
-	files, err := importer.ResultFiles(plan)
-	if err != nil {
-		return err
-	}
+// finishWithFiles stores an import's result files (and input, when not nil)
+// and the job's final state. TODO(parts): stream.
+func (tx *Tx) finishWithFiles(ctx context.Context, job *vintry.ImportJob, out *importer.Outcome, src importer.Source, input []byte) error {
 	job.StepsDone, job.CompletedAt = len(vintry.JobSteps), &tx.now
 	batch := &pgx.Batch{}
 	if input != nil {
 		tx.queueFile(batch, job, vintry.FileInput, input)
 	}
-	tx.queueFile(batch, job, vintry.FileStaging, files.Staging)
-	tx.queueFile(batch, job, vintry.FileOutput, files.Output)
-	tx.queueFile(batch, job, vintry.FileErrors, files.Errors)
+	for _, f := range store.ResultFiles(out, src) {
+		var b bytes.Buffer
+		if err := f.Render(&b); err != nil {
+			return err
+		}
+		tx.queueFile(batch, job, f.Kind, b.Bytes())
+	}
 	if err := queueFinishImportJob(batch, job); err != nil {
 		return err
 	}

@@ -11,11 +11,12 @@ import (
 	"github.com/vintry/vintry/importer"
 )
 
-// importStore is the importer.Store of one transaction. Each load is one
-// query, whatever the number of rows.
+// importStore is the importer.Writer of one transaction, for the import of
+// one job. Each load is one query, whatever the number of rows.
 type importStore struct {
 	tx       *Tx
 	tenantID int64
+	jobID    int64
 }
 
 // catalogSQL finds, by folded name, the items, bins, lots and UOMs (by name
@@ -90,7 +91,7 @@ func (s importStore) LoadRecords(ctx context.Context, keys []importer.Key) (map[
 		items[i], bins[i], lots[i], dates[i] = k.ItemID, k.BinID, k.LotID, k.DateFilled
 	}
 	rows, err := s.tx.Query(ctx, `
-		SELECT inv.id, inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled, inv.quantity, inv.uom_id
+		SELECT inv.id, inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled, inv.quantity, inv.uom_id, COALESCE(inv.last_job_id, 0)
 		FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::text[]) AS k (item_id, bin_id, lot_id, date_filled)
 		JOIN inventory inv ON inv.tenant_id = $1 AND inv.item_id = k.item_id AND inv.bin_id = k.bin_id
 		     AND inv.lot_id = k.lot_id AND inv.date_filled = k.date_filled::date`,
@@ -102,7 +103,7 @@ func (s importStore) LoadRecords(ctx context.Context, keys []importer.Key) (map[
 	var r importer.Record
 	var qty pgtype.Numeric
 	var date time.Time
-	_, err = pgx.ForEachRow(rows, []any{&r.ID, &k.ItemID, &k.BinID, &k.LotID, &date, &qty, &r.UOMID}, func() error {
+	_, err = pgx.ForEachRow(rows, []any{&r.ID, &k.ItemID, &k.BinID, &k.LotID, &date, &qty, &r.UOMID, &r.LastJobID}, func() error {
 		var ok bool
 		if r.Quantity, ok = decimalOf(qty); !ok {
 			return fmt.Errorf("inventory record %d has no quantity", r.ID)
@@ -140,30 +141,53 @@ const applySQL = `
 	FROM w JOIN written ON written.id = w.record_id
 	ORDER BY w.ord`
 
-// applyWrites writes a plan's net changes, stamping them with the job id.
-// The caller holds the tenant's write lock, under which the plan was
-// decided, so an update's record is still the one the plan read.
+// Savepoint implements importer.Writer.
+func (s importStore) Savepoint(ctx context.Context) error {
+	_, err := s.tx.Exec(ctx, `SAVEPOINT import`)
+	return err
+}
+
+// RollbackToSavepoint implements importer.Writer.
+func (s importStore) RollbackToSavepoint(ctx context.Context) error {
+	_, err := s.tx.Exec(ctx, `ROLLBACK TO SAVEPOINT import`)
+	return err
+}
+
+// ApplyWrites implements importer.Writer: it writes net changes, stamping
+// them with the job id. The caller holds the tenant's write lock, under which
+// they were decided, so an update's record is still the one it read.
 //
 // The writes go in chunks (in order, so ids and history rows come out as from
 // one statement; keys are distinct, so no chunk touches another's rows): one
 // statement for a million writes built its parameter arrays and message all
 // at once, hundreds of MB for a large file.
-func (s importStore) applyWrites(ctx context.Context, jobID int64, writes []importer.Write) error {
+func (s importStore) ApplyWrites(ctx context.Context, writes []importer.Write) error {
+	var again []importer.Write // records the job wrote before
+	n := 0
+	for _, w := range writes {
+		if w.Old != nil && w.Old.LastJobID == s.jobID {
+			again = append(again, w)
+			continue
+		}
+		writes[n] = w
+		n++
+	}
+	writes = writes[:n]
 	for len(writes) > 0 {
 		chunk := writes[:min(len(writes), applyChunkSize)]
 		writes = writes[len(chunk):]
-		if err := s.applyChunk(ctx, jobID, chunk); err != nil {
+		if err := s.applyChunk(ctx, chunk); err != nil {
 			return err
 		}
 	}
-	return nil
+	return s.writeAgain(ctx, again)
 }
 
-// applyChunkSize is the number of writes applyWrites sends per statement
+// applyChunkSize is the number of writes ApplyWrites sends per statement
 // (a variable for tests).
 var applyChunkSize = 10000
 
-func (s importStore) applyChunk(ctx context.Context, jobID int64, writes []importer.Write) error {
+func (s importStore) applyChunk(ctx context.Context, writes []importer.Write) error {
 	n := len(writes)
 	recordIDs, items, bins, lots := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	dates := make([]string, n)
@@ -177,6 +201,31 @@ func (s importStore) applyChunk(ctx context.Context, jobID int64, writes []impor
 		}
 	}
 	_, err := s.tx.Exec(ctx, applySQL, recordIDs, items, bins, lots, dates, qtys, uoms, oldQtys, oldUOMs,
-		s.tenantID, s.tx.now, jobID)
+		s.tenantID, s.tx.now, s.jobID)
+	return err
+}
+
+// writeAgainSQL updates records the job wrote before (in an earlier chunk of
+// its rows): their change stays the job's one change, so its history row (a
+// created record has none) gets the new state.
+const writeAgainSQL = `
+	WITH w AS (
+		SELECT * FROM unnest($1::bigint[], $2::numeric[], $3::bigint[]) AS w (record_id, quantity, uom_id)
+	), written AS (
+		UPDATE inventory inv SET quantity = w.quantity, uom_id = w.uom_id, updated_at = $5
+		FROM w WHERE inv.tenant_id = $4 AND inv.id = w.record_id
+	)
+	UPDATE inventory_changes c SET new_quantity = w.quantity, new_uom_id = w.uom_id
+	FROM w WHERE c.tenant_id = $4 AND c.job_id = $6 AND c.record_id = w.record_id`
+
+func (s importStore) writeAgain(ctx context.Context, writes []importer.Write) error {
+	if len(writes) == 0 {
+		return nil
+	}
+	ids, qtys, uoms := make([]int64, len(writes)), make([]pgtype.Numeric, len(writes)), make([]int64, len(writes))
+	for i, w := range writes {
+		ids[i], qtys[i], uoms[i] = w.RecordID, numeric(w.Quantity), w.UOMID
+	}
+	_, err := s.tx.Exec(ctx, writeAgainSQL, ids, qtys, uoms, s.tenantID, s.tx.now, s.jobID)
 	return err
 }

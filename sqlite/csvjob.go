@@ -136,7 +136,7 @@ func (db *DB) SetImportProgress(ctx context.Context, jobID int64, stepsDone int,
 // FinishImportJob applies a running job's rows, stores its result files and
 // final state, and calls complete (the queue's acknowledgement) in the same
 // transaction, so the job's effect happens exactly once.
-func (db *DB) FinishImportJob(ctx context.Context, jobID int64, rows []vintry.ImportRow, log []string,
+func (db *DB) FinishImportJob(ctx context.Context, jobID int64, rows importer.Source, log []string,
 	complete func(context.Context, *sql.Tx) error) (*vintry.ImportJob, error) {
 	var job *vintry.ImportJob
 	err := db.update(ctx, func(tx *Tx) error {
@@ -168,9 +168,9 @@ func (db *DB) FailImportJob(ctx context.Context, jobID int64, reason string, log
 		}
 		if !job.Status.Terminal() {
 			job.Status, job.Log = vintry.StatusFailed, append(log, reason)
-			plan := &importer.Plan{Status: vintry.StatusFailed, Errors: []vintry.RowError{{Message: reason}}}
-			job.Errors = plan.Errors
-			if err := tx.finishWithFiles(ctx, job, plan); err != nil {
+			out := importer.FailedOutcome(reason)
+			job.Errors = out.Errors
+			if err := tx.finishWithFiles(ctx, job, out, importer.SliceSource(nil)); err != nil {
 				return err
 			}
 		}

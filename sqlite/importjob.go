@@ -6,10 +6,12 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/importer"
+	"github.com/vintry/vintry/store"
 )
 
 // ImportRows implements vintry.ImportService: the idempotency check, the job
@@ -43,7 +45,7 @@ func (db *DB) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vintry
 		if err := tx.putFile(ctx, job, vintry.FileInput, input); err != nil {
 			return err
 		}
-		if err := db.runImport(ctx, tx, job, req.Rows); err != nil {
+		if err := db.runImport(ctx, tx, job, importer.SliceSource(req.Rows)); err != nil {
 			return err
 		}
 		return tx.rememberKey(ctx, tenantID, req.IdempotencyKey, req.RequestHash, job.ID)
@@ -54,19 +56,13 @@ func (db *DB) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vintry
 	return job, replayed, nil
 }
 
-// runImport decides rows against the transaction's state, applies the
-// changes (unless the job is a dry run), stores the result files and
-// finishes the job record.
-func (db *DB) runImport(ctx context.Context, tx *Tx, job *vintry.ImportJob, rows []vintry.ImportRow) error {
-	store := importStore{tx: tx, tenantID: job.TenantID}
-	plan, err := importer.Run(ctx, store, job.Args, rows)
+// runImport decides the rows of src against the transaction's state, applies
+// the changes (unless the job is a dry run or fails as a whole), stores the
+// result files and finishes the job record.
+func (db *DB) runImport(ctx context.Context, tx *Tx, job *vintry.ImportJob, src importer.Source) error {
+	out, err := importer.Apply(ctx, importStore{tx: tx, tenantID: job.TenantID, jobID: job.ID}, job.Args, src)
 	if err != nil {
 		return err
-	}
-	if !job.Args.DryRun {
-		if err := store.applyWrites(ctx, job.ID, plan.Writes); err != nil {
-			return err
-		}
 	}
 	if db.FaultApplyDelay > 0 {
 		// Fault injection for crash tests: hold the apply transaction open.
@@ -76,20 +72,18 @@ func (db *DB) runImport(ctx context.Context, tx *Tx, job *vintry.ImportJob, rows
 			return ctx.Err()
 		}
 	}
-	job.Status, job.Summary, job.Errors = plan.Status, plan.Summary, plan.Errors
-	return tx.finishWithFiles(ctx, job, plan)
+	job.Status, job.Summary, job.Errors = out.Status, out.Summary, out.Errors
+	return tx.finishWithFiles(ctx, job, out, src)
 }
 
-// finishWithFiles stores a plan's result files and the job's final state.
-func (tx *Tx) finishWithFiles(ctx context.Context, job *vintry.ImportJob, plan *importer.Plan) error {
-	files, err := importer.ResultFiles(plan)
-	if err != nil {
-		return err
-	}
-	for kind, content := range map[vintry.FileKind][]byte{
-		vintry.FileStaging: files.Staging, vintry.FileOutput: files.Output, vintry.FileErrors: files.Errors,
-	} {
-		if err := tx.putFile(ctx, job, kind, content); err != nil {
+// finishWithFiles stores an import's result files, rendered from its rows
+// (src) and outcome as they are stored, and the job's final state.
+func (tx *Tx) finishWithFiles(ctx context.Context, job *vintry.ImportJob, out *importer.Outcome, src importer.Source) error {
+	for _, f := range store.ResultFiles(out, src) {
+		r := store.Pipe(f.Render)
+		err := tx.putFileFrom(ctx, job, f.Kind, r)
+		r.Close()
+		if err != nil {
 			return err
 		}
 	}
@@ -121,6 +115,15 @@ func (tx *Tx) rememberKey(ctx context.Context, tenantID int64, key string, hash 
 	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (tenant_id, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`,
 		tenantID, key, hash, jobID, formatTime(tx.now))
 	return err
+}
+
+// putFileFrom stores (or replaces) one of a job's files. TODO(parts): stream.
+func (tx *Tx) putFileFrom(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, r io.Reader) error {
+	content, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	return tx.putFile(ctx, job, kind, content)
 }
 
 // putFile stores (or replaces) one of a job's files.

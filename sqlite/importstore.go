@@ -11,10 +11,12 @@ import (
 	"github.com/vintry/vintry/importer"
 )
 
-// importStore is the importer.Store of one write transaction.
+// importStore is the importer.Writer of one write transaction, for the
+// import of one job.
 type importStore struct {
 	tx       *Tx
 	tenantID int64
+	jobID    int64
 }
 
 // LoadCatalog implements importer.Store. Names are looked up by their folded
@@ -99,7 +101,7 @@ func (s importStore) LoadRecords(ctx context.Context, keys []importer.Key) (map[
 			return nil, err
 		}
 		rows, err := s.tx.QueryContext(ctx, `
-			SELECT inv.id, inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled, inv.quantity, inv.uom_id
+			SELECT inv.id, inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled, inv.quantity, inv.uom_id, COALESCE(inv.last_job_id, 0)
 			FROM json_each(?) AS k CROSS JOIN inventory inv
 			WHERE inv.tenant_id = ? AND inv.item_id = k.value ->> 0 AND inv.bin_id = k.value ->> 1
 			      AND inv.lot_id = k.value ->> 2 AND inv.date_filled = k.value ->> 3`,
@@ -127,7 +129,7 @@ func scanRecords(rows rowsScanner, out map[importer.Key]importer.Record) error {
 		var k importer.Key
 		var r importer.Record
 		var qty string
-		if err := rows.Scan(&r.ID, &k.ItemID, &k.BinID, &k.LotID, &k.DateFilled, &qty, &r.UOMID); err != nil {
+		if err := rows.Scan(&r.ID, &k.ItemID, &k.BinID, &k.LotID, &k.DateFilled, &qty, &r.UOMID, &r.LastJobID); err != nil {
 			return err
 		}
 		q, err := decimal.NewFromString(qty)
@@ -140,10 +142,24 @@ func scanRecords(rows rowsScanner, out map[importer.Key]importer.Record) error {
 	return rows.Err()
 }
 
-// applyWrites writes a plan's net changes, stamping them with the job id.
-// An update also records the record's state before and after it; a create
-// needs no history row, since the record keeps the job that created it.
-func (s importStore) applyWrites(ctx context.Context, jobID int64, writes []importer.Write) error {
+// Savepoint implements importer.Writer.
+func (s importStore) Savepoint(ctx context.Context) error {
+	_, err := s.tx.ExecContext(ctx, `SAVEPOINT import`)
+	return err
+}
+
+// RollbackToSavepoint implements importer.Writer.
+func (s importStore) RollbackToSavepoint(ctx context.Context) error {
+	_, err := s.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT import`)
+	return err
+}
+
+// ApplyWrites implements importer.Writer: it writes net changes, stamping
+// them with the job id. An update also records the record's state before and
+// after it; a create needs no history row, since the record keeps the job
+// that created it. A record the job wrote before (in an earlier chunk) keeps
+// that one change: its history row, if any, gets the new state.
+func (s importStore) ApplyWrites(ctx context.Context, writes []importer.Write) error {
 	if len(writes) == 0 {
 		return nil
 	}
@@ -171,18 +187,25 @@ func (s importStore) applyWrites(ctx context.Context, jobID int64, writes []impo
 		qty := vintry.FormatQuantity(w.Quantity)
 		if w.RecordID == 0 {
 			if _, err := insert.ExecContext(ctx, s.tenantID, w.Key.ItemID, w.Key.BinID, w.Key.LotID, w.Key.DateFilled,
-				qty, w.UOMID, now, now, jobID, jobID); err != nil {
+				qty, w.UOMID, now, now, s.jobID, s.jobID); err != nil {
 				return err
 			}
 			continue
 		}
 		var created string
 		var createdJob sql.NullInt64
-		if err := update.QueryRowContext(ctx, qty, w.UOMID, now, jobID, w.RecordID, s.tenantID).Scan(&created, &createdJob); err != nil {
+		if err := update.QueryRowContext(ctx, qty, w.UOMID, now, s.jobID, w.RecordID, s.tenantID).Scan(&created, &createdJob); err != nil {
 			return err
 		}
+		if w.Old.LastJobID == s.jobID {
+			if _, err := s.tx.ExecContext(ctx, `UPDATE inventory_changes SET new_quantity = ?, new_uom_id = ?
+				WHERE tenant_id = ? AND job_id = ? AND record_id = ?`, qty, w.UOMID, s.tenantID, s.jobID, w.RecordID); err != nil {
+				return err
+			}
+			continue
+		}
 		c := change{recordID: w.RecordID, key: w.Key, op: "update", old: *w.Old, newQty: &qty, newUOM: w.UOMID,
-			jobID: jobID, recordCreated: created, recordJob: createdJob}
+			jobID: s.jobID, recordCreated: created, recordJob: createdJob}
 		if err := c.insert(ctx, history, s.tenantID, now); err != nil {
 			return err
 		}

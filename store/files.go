@@ -1,0 +1,34 @@
+package store
+
+import (
+	"io"
+
+	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/importer"
+)
+
+// ResultFile is one of an import's result files, rendered on demand.
+type ResultFile struct {
+	Kind   vintry.FileKind
+	Render func(w io.Writer) error
+}
+
+// ResultFiles are the staging, output and errors files of an import of the
+// rows of src with outcome out. Each renders from src again, so no file is
+// ever held whole.
+func ResultFiles(out *importer.Outcome, src importer.Source) []ResultFile {
+	return []ResultFile{
+		{vintry.FileStaging, func(w io.Writer) error { return importer.WriteStaging(w, src) }},
+		{vintry.FileOutput, func(w io.Writer) error { return importer.WriteOutput(w, src, out) }},
+		{vintry.FileErrors, func(w io.Writer) error { return importer.WriteErrors(w, out) }},
+	}
+}
+
+// Pipe returns a reader of what render writes, rendered while it is read. The
+// caller must Close it when done, which ends render if it is still writing;
+// a render error is the reader's error.
+func Pipe(render func(w io.Writer) error) io.ReadCloser {
+	pr, pw := io.Pipe()
+	go func() { pw.CloseWithError(render(pw)) }()
+	return pr
+}
