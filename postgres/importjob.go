@@ -135,20 +135,6 @@ func (tx *Tx) rememberKey(ctx context.Context, tenantID int64, key string, hash 
 	return err
 }
 
-// putFile stores (or replaces) one of a job's files.
-func (tx *Tx) putFile(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, content []byte) error {
-	batch := &pgx.Batch{}
-	tx.queueFile(batch, job, kind, content)
-	return tx.SendBatch(ctx, batch).Close()
-}
-
-func (tx *Tx) queueFile(batch *pgx.Batch, job *vintry.ImportJob, kind vintry.FileKind, content []byte) {
-	batch.Queue(`
-		INSERT INTO job_files (job_id, tenant_id, kind, content, created_at) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (job_id, kind) DO UPDATE SET content = excluded.content, created_at = excluded.created_at`,
-		job.ID, job.TenantID, string(kind), content, tx.now)
-}
-
 // findIdempotentJob returns the job recorded for an idempotency key within
 // the window, 0 if there is none, or EINVALID when the key was used with a
 // different request. An expired key is forgotten.

@@ -123,15 +123,6 @@ func (tx *Tx) rememberKey(ctx context.Context, tenantID int64, key string, hash 
 	return err
 }
 
-// putFile stores (or replaces) one of a job's files.
-func (tx *Tx) putFile(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, content []byte) error {
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO job_files (job_id, tenant_id, kind, content, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (job_id, kind) DO UPDATE SET content = excluded.content, created_at = excluded.created_at`,
-		job.ID, job.TenantID, string(kind), content, formatTime(tx.now))
-	return err
-}
-
 // findIdempotentJob returns the job recorded for an idempotency key within
 // the window, 0 if there is none, or EINVALID when the key was used with a
 // different request. An expired key is forgotten.
