@@ -3,6 +3,7 @@ package vintry
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -241,12 +242,13 @@ func ParseJobFileName(name string) (int64, FileKind, bool) {
 	return 0, "", false
 }
 
-// JobFile is one stored file of a job.
+// JobFile describes one stored file of a job; JobQueue.CopyJobFile reads
+// its bytes, so no caller has to hold a whole file in memory.
 type JobFile struct {
-	JobID   int64
-	Kind    FileKind
-	Name    string
-	Content []byte
+	JobID int64
+	Kind  FileKind
+	Name  string
+	Size  int64 // in bytes
 }
 
 // QueueRequest is one import submitted through the CSV method: the upload
@@ -270,9 +272,15 @@ type JobQueue interface {
 	// upload" done) and queues it for a worker, in one transaction. It returns
 	// the job and whether it is a replay of an earlier request.
 	QueueImport(ctx context.Context, req QueueRequest) (job *ImportJob, replayed bool, err error)
-	// FindJobFile returns a job's file; ENOTFOUND when the job or file does
+	// FindJobFile describes a job's file; ENOTFOUND when the job or file does
 	// not exist or belongs to another tenant.
 	FindJobFile(ctx context.Context, jobID int64, kind FileKind) (*JobFile, error)
+	// CopyJobFile writes the bytes of a file FindJobFile described to w, in
+	// order, holding at most one stored part (1 MiB) at a time. It returns
+	// ENOTFOUND when the file is gone (or belongs to another tenant), and an
+	// error when fewer or more than f.Size bytes were stored; either may
+	// come after some bytes were written.
+	CopyJobFile(ctx context.Context, f *JobFile, w io.Writer) error
 }
 
 // QueuedImport is what a worker needs to run a queued CSV import.

@@ -26,9 +26,37 @@ func (s *Server) handleDownload(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/csv")
 	}
 	w.Header().Set("Content-Disposition", `attachment; filename="`+f.Name+`"`)
-	w.Header().Set("Content-Length", strconv.Itoa(len(f.Content)))
+	w.Header().Set("Content-Length", strconv.FormatInt(f.Size, 10))
 	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Write(f.Content)
+	if r.Method == http.MethodHead {
+		return
+	}
+	sw := &sentWriter{w: w}
+	if err := s.Jobs.CopyJobFile(r.Context(), f, sw); err != nil {
+		if !sw.sent {
+			// Nothing is sent yet: the error can still be the answer.
+			for _, h := range []string{"Content-Type", "Content-Disposition", "Content-Length"} {
+				w.Header().Del(h)
+			}
+			writeError(w, r, err)
+			return
+		}
+		// The body falls short of its Content-Length, so the client sees the
+		// download fail and net/http closes the connection.
+		logger(r.Context()).Warn("download interrupted", "file", f.Name, "error", err.Error())
+	}
+}
+
+// sentWriter is a ResponseWriter's body that records whether any of it
+// was sent (which also sends the status and headers).
+type sentWriter struct {
+	w    http.ResponseWriter
+	sent bool
+}
+
+func (sw *sentWriter) Write(p []byte) (int, error) {
+	sw.sent = sw.sent || len(p) > 0
+	return sw.w.Write(p)
 }
 
 // fileURLs returns the download paths of a job's files, by kind.

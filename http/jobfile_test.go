@@ -1,9 +1,12 @@
 package http_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -119,6 +122,67 @@ func TestJobFilesOfJSONImport(t *testing.T) {
 	for kind, w := range want {
 		if got := string(e.jobFile(tn, job, kind)); got != w {
 			t.Errorf("%s file:\n%q\nwant\n%q", kind, got, w)
+		}
+	}
+}
+
+// TestJobFilesInParts imports a CSV file of 1000 rows of about 3 KB each:
+// the upload and each result file span several stored parts of 1 MiB, and
+// each downloads whole, byte for byte and in order, with its length as
+// Content-Length; HEAD sends the length and no body.
+func TestJobFilesInParts(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tn := e.newTenant("acme", true)
+	var b strings.Builder
+	b.WriteString(csvHeader)
+	var items []string
+	for i := range 1000 {
+		item := fmt.Sprintf("X%04d-", i) + strings.Repeat(string(rune('a'+i%26)), 3000)
+		items = append(items, item)
+		fmt.Fprintf(&b, "%s,SS-01,FG-GEN-LOT,2024-01-01,5,gal\n", item)
+	}
+	input := []byte(b.String())
+	job := e.importCSV(tn, input, argsContinue)
+	if job.Status != "completed_with_errors" || job.Summary != (summary{Total: 1000, Failed: 1000}) {
+		t.Fatalf("job = %s %+v", job.Status, job.Summary)
+	}
+	// Over 2 MiB is three parts or more; errors clip long values.
+	over := map[string]int{"input": 2 << 20, "staging": 2 << 20, "output": 2 << 20, "errors": 1 << 20}
+	for _, kind := range []string{"input", "staging", "output", "errors"} {
+		path := job.Files[kind][0]
+		res := e.do("GET", path, tn.MemberToken, nil)
+		if res.Status != http.StatusOK || res.Header.Get("Content-Length") != strconv.Itoa(len(res.Body)) {
+			t.Fatalf("GET %s: %d, Content-Length %s, %d bytes", path, res.Status, res.Header.Get("Content-Length"), len(res.Body))
+		}
+		if len(res.Body) <= over[kind] {
+			t.Errorf("%s file: %d bytes, want over %d", kind, len(res.Body), over[kind])
+		}
+		switch kind {
+		case "input":
+			if !bytes.Equal(res.Body, input) {
+				t.Errorf("input file differs from the upload (%d bytes, want %d)", len(res.Body), len(input))
+			}
+		case "errors":
+			// Errors echo a long value clipped.
+			got := column(t, fileRecords(t, res.Body), "value")
+			if len(got) != len(items) {
+				t.Fatalf("errors file: %d values, want %d", len(got), len(items))
+			}
+			for i, v := range got {
+				if !strings.HasPrefix(items[i], strings.TrimSuffix(v, "…")) {
+					t.Fatalf("errors file: value %d is %.20q…, not item %.20q…", i, v, items[i])
+				}
+			}
+		default:
+			recs := fileRecords(t, res.Body)
+			if got := column(t, recs, "item_name"); !reflect.DeepEqual(got, items) {
+				t.Errorf("%s file: %d item names, not the items in order", kind, len(got))
+			}
+		}
+		head := e.do("HEAD", path, tn.MemberToken, nil)
+		if head.Status != http.StatusOK || head.Header.Get("Content-Length") != res.Header.Get("Content-Length") || len(head.Body) != 0 {
+			t.Errorf("HEAD %s: %d, Content-Length %s, %d bytes", path, head.Status, head.Header.Get("Content-Length"), len(head.Body))
 		}
 	}
 }

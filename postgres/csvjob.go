@@ -59,27 +59,6 @@ func (db *DB) QueueImport(ctx context.Context, req vintry.QueueRequest) (*vintry
 	return job, replayed, nil
 }
 
-// FindJobFile implements vintry.JobQueue.
-func (db *DB) FindJobFile(ctx context.Context, jobID int64, kind vintry.FileKind) (*vintry.JobFile, error) {
-	f := &vintry.JobFile{JobID: jobID, Kind: kind, Name: vintry.JobFileName(jobID, kind)}
-	err := db.view(ctx, func(tx *Tx) error {
-		tenantID, err := tx.tenantID()
-		if err != nil {
-			return err
-		}
-		err = tx.QueryRow(ctx, `SELECT content FROM job_files WHERE job_id = $1 AND tenant_id = $2 AND kind = $3`,
-			jobID, tenantID, string(kind)).Scan(&f.Content)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return vintry.Errorf(vintry.ENOTFOUND, "File not found.")
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
 // StartImportJob marks a queued job processing and returns it with its
 // upload. A job already finished (its completion committed, the queue's
 // acknowledgement lost) is returned as it is, for the worker to skip. Wait
@@ -109,8 +88,12 @@ func (db *DB) StartImportJob(ctx context.Context, jobID int64) (*vintry.QueuedIm
 			string(job.Status), nullTime(job.StartedAt), job.ID); err != nil {
 			return err
 		}
-		return tx.QueryRow(ctx, `SELECT i.field_mappings, i.mapping_profile, f.content FROM import_jobs i
-			JOIN job_files f ON f.job_id = i.id AND f.kind = 'input' WHERE i.id = $1`, job.ID).Scan(&q.FieldMappings, &q.MappingProfile, &q.File)
+		if err := tx.QueryRow(ctx, `SELECT field_mappings, mapping_profile FROM import_jobs WHERE id = $1`,
+			job.ID).Scan(&q.FieldMappings, &q.MappingProfile); err != nil {
+			return err
+		}
+		q.File, err = tx.readFile(ctx, job.ID, vintry.FileInput)
+		return err
 	})
 	return q, err
 }

@@ -77,25 +77,27 @@ func (db *DB) runImport(ctx context.Context, tx *Tx, job *vintry.ImportJob, src 
 	return tx.finishWithFiles(ctx, job, out, src, input)
 }
 
-// finishWithFiles stores an import's result files (and input, when not nil)
-// and the job's final state. TODO(parts): stream.
+// finishWithFiles stores an import's result files, rendered from its rows
+// (src) and outcome as they are stored, its input (when not nil) and the
+// job's final state: in one round trip for a small job.
 func (tx *Tx) finishWithFiles(ctx context.Context, job *vintry.ImportJob, out *importer.Outcome, src importer.Source, input []byte) error {
 	job.StepsDone, job.CompletedAt = len(vintry.JobSteps), &tx.now
-	batch := &pgx.Batch{}
+	fb := &fileBatch{tx: tx, batch: &pgx.Batch{}}
 	if input != nil {
-		tx.queueFile(batch, job, vintry.FileInput, input)
+		tx.queueFile(fb.batch, job, vintry.FileInput, input)
 	}
 	for _, f := range store.ResultFiles(out, src) {
-		var b bytes.Buffer
-		if err := f.Render(&b); err != nil {
+		r := store.Pipe(f.Render)
+		err := fb.queueFrom(ctx, job, f.Kind, r)
+		r.Close()
+		if err != nil {
 			return err
 		}
-		tx.queueFile(batch, job, f.Kind, b.Bytes())
 	}
-	if err := queueFinishImportJob(batch, job); err != nil {
+	if err := queueFinishImportJob(fb.batch, job); err != nil {
 		return err
 	}
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+	if err := fb.send(ctx); err != nil {
 		return err
 	}
 	return tx.jobFinished(ctx, job)
@@ -128,20 +130,6 @@ func (tx *Tx) rememberKey(ctx context.Context, tenantID int64, key string, hash 
 		return errRetry
 	}
 	return err
-}
-
-// putFile stores (or replaces) one of a job's files.
-func (tx *Tx) putFile(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, content []byte) error {
-	batch := &pgx.Batch{}
-	tx.queueFile(batch, job, kind, content)
-	return tx.SendBatch(ctx, batch).Close()
-}
-
-func (tx *Tx) queueFile(batch *pgx.Batch, job *vintry.ImportJob, kind vintry.FileKind, content []byte) {
-	batch.Queue(`
-		INSERT INTO job_files (job_id, tenant_id, kind, content, created_at) VALUES ($1, $2, $3, $4, $5)
-		ON CONFLICT (job_id, kind) DO UPDATE SET content = excluded.content, created_at = excluded.created_at`,
-		job.ID, job.TenantID, string(kind), content, tx.now)
 }
 
 // findIdempotentJob returns the job recorded for an idempotency key within

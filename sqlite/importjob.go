@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"io"
 	"time"
 
 	"github.com/vintry/vintry"
@@ -114,24 +113,6 @@ func (tx *Tx) rememberKey(ctx context.Context, tenantID int64, key string, hash 
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO idempotency_keys (tenant_id, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)`,
 		tenantID, key, hash, jobID, formatTime(tx.now))
-	return err
-}
-
-// putFileFrom stores (or replaces) one of a job's files. TODO(parts): stream.
-func (tx *Tx) putFileFrom(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, r io.Reader) error {
-	content, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	return tx.putFile(ctx, job, kind, content)
-}
-
-// putFile stores (or replaces) one of a job's files.
-func (tx *Tx) putFile(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, content []byte) error {
-	_, err := tx.ExecContext(ctx, `
-		INSERT INTO job_files (job_id, tenant_id, kind, content, created_at) VALUES (?, ?, ?, ?, ?)
-		ON CONFLICT (job_id, kind) DO UPDATE SET content = excluded.content, created_at = excluded.created_at`,
-		job.ID, job.TenantID, string(kind), content, formatTime(tx.now))
 	return err
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"io/fs"
 	"path/filepath"
+	"reflect"
 	"testing"
 
 	"github.com/pressly/goose/v3"
@@ -107,4 +108,91 @@ func TestMigration5KeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("up again")
+}
+
+// TestMigration8KeepsFiles rebuilds job_files keyed by part (migration
+// 00008): every file becomes its part 0 byte for byte (NUL and non-UTF-8
+// bytes included); going down joins a file's parts in order again; and the
+// migration goes up again.
+func TestMigration8KeepsFiles(t *testing.T) {
+	ctx := context.Background()
+	db, err := sql.Open("sqlite", dsn(filepath.Join(t.TempDir(), "m.db"), true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxOpenConns(1)
+	fsys, _ := fs.Sub(migrations, "migrations")
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	const now = "2024-01-01T00:00:00.000000Z"
+	input, empty := "a,b\x00\xff\r\n", ""
+	exec := func(q string, args ...any) {
+		t.Helper()
+		if _, err := db.ExecContext(ctx, q, args...); err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	exec(`INSERT INTO tenants (id, slug, name, created_at) VALUES (1, 't', 'T', ?)`, now)
+	exec(`INSERT INTO users (id, tenant_id, email, password_hash, role, created_at) VALUES (1, 1, 'a@t', 'x', 'admin', ?)`, now)
+	exec(`INSERT INTO import_jobs (id, tenant_id, user_id, source, status, args, created_at) VALUES (1, 1, 1, 'csv', 'completed', '{}', ?)`, now)
+	exec(`INSERT INTO job_files (job_id, tenant_id, kind, content, created_at) VALUES (1, 1, 'input', ?, ?), (1, 1, 'errors', ?, ?)`,
+		[]byte(input), now, []byte(empty), now)
+	files := func(when string, want map[string]string) {
+		t.Helper()
+		rows, err := db.QueryContext(ctx, `SELECT kind, content FROM job_files ORDER BY kind`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		got := map[string]string{}
+		for rows.Next() {
+			var kind string
+			var content []byte
+			if err := rows.Scan(&kind, &content); err != nil {
+				t.Fatal(err)
+			}
+			got[kind] = string(content)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: files %q, want %q", when, got, want)
+		}
+	}
+	if _, err := p.UpTo(ctx, 8); err != nil {
+		t.Fatal(err)
+	}
+	files("up", map[string]string{"errors": empty, "input": input})
+	var parts, maxPart int
+	if err := db.QueryRowContext(ctx, `SELECT count(*), max(part) FROM job_files`).Scan(&parts, &maxPart); err != nil || parts != 2 || maxPart != 0 {
+		t.Errorf("up: %d rows up to part %d, %v", parts, maxPart, err)
+	}
+	// A file of three parts, inserted out of order; a part twice is refused.
+	for _, part := range []struct {
+		n       int
+		content string
+	}{{2, "\x00tail"}, {0, "head,"}, {1, "\xffmiddle,"}} {
+		exec(`INSERT INTO job_files (job_id, tenant_id, kind, part, content, created_at) VALUES (1, 1, 'output', ?, ?, ?)`,
+			part.n, []byte(part.content), now)
+	}
+	if _, err := db.ExecContext(ctx, `INSERT INTO job_files (job_id, tenant_id, kind, part, content, created_at) VALUES (1, 1, 'output', 1, x'00', ?)`, now); err == nil {
+		t.Error("a part was stored twice")
+	}
+	if _, err := p.DownTo(ctx, 7); err != nil {
+		t.Fatal(err)
+	}
+	joined := map[string]string{"errors": empty, "input": input, "output": "head,\xffmiddle,\x00tail"}
+	files("down", joined)
+	var typ string
+	if err := db.QueryRowContext(ctx, `SELECT DISTINCT typeof(content) FROM job_files`).Scan(&typ); err != nil || typ != "blob" {
+		t.Errorf("down: content is %q, %v", typ, err)
+	}
+	if _, err := p.UpTo(ctx, 8); err != nil {
+		t.Fatal(err)
+	}
+	files("up again", joined)
 }

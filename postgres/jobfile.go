@@ -1,0 +1,170 @@
+package postgres
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/store"
+)
+
+// filePartSize is the most bytes one job_files row holds: a file is stored
+// as parts 0, 1, 2… of this size (the last one shorter), so no query binds
+// or returns a whole large file. A variable so tests can shrink it.
+var filePartSize = 1 << 20
+
+// putFileFrom stores (or replaces) one of a job's files, read from r to its
+// end one part at a time into one reused buffer. pgx encodes the arguments
+// into its own write buffer during Exec, so the buffer is free again once
+// Exec returns.
+func (tx *Tx) putFileFrom(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, r io.Reader) error {
+	if _, err := tx.Exec(ctx, `DELETE FROM job_files WHERE job_id = $1 AND kind = $2`, job.ID, string(kind)); err != nil {
+		return err
+	}
+	return store.WriteParts(r, filePartSize, func(part int, b []byte) error {
+		_, err := tx.Exec(ctx, `INSERT INTO job_files (job_id, tenant_id, kind, part, content, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, job.ID, job.TenantID, string(kind), part, b, tx.now)
+		return err
+	})
+}
+
+// putFile stores (or replaces) one of a job's files held in memory.
+func (tx *Tx) putFile(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, content []byte) error {
+	return tx.putFileFrom(ctx, job, kind, bytes.NewReader(content))
+}
+
+// queueFile queues the statements that store (or replace) one of a job's
+// files held in memory, for a caller that sends them with others in one
+// batch. A batch keeps its arguments until it is sent, so each part is a
+// slice of content, never of a reused buffer.
+func (tx *Tx) queueFile(batch *pgx.Batch, job *vintry.ImportJob, kind vintry.FileKind, content []byte) {
+	batch.Queue(`DELETE FROM job_files WHERE job_id = $1 AND kind = $2`, job.ID, string(kind))
+	for part, start := 0, 0; part == 0 || start < len(content); part, start = part+1, start+filePartSize {
+		end := min(start+filePartSize, len(content))
+		b := content[start:end:end]
+		if b == nil {
+			b = []byte{} // an empty file is one empty part, not NULL
+		}
+		batch.Queue(`INSERT INTO job_files (job_id, tenant_id, kind, part, content, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, job.ID, job.TenantID, string(kind), part, b, tx.now)
+	}
+}
+
+// readFile returns one of a job's files whole, for the worker (which needs
+// its upload in memory): the parts are read one row at a time into a slice
+// allocated once, at the file's size.
+func (tx *Tx) readFile(ctx context.Context, jobID int64, kind vintry.FileKind) ([]byte, error) {
+	var parts int
+	var size int64
+	if err := tx.QueryRow(ctx, `SELECT count(*), coalesce(sum(octet_length(content)), 0) FROM job_files WHERE job_id = $1 AND kind = $2`,
+		jobID, string(kind)).Scan(&parts, &size); err != nil {
+		return nil, err
+	}
+	if parts == 0 {
+		return nil, fmt.Errorf("postgres: job %d has no %s file", jobID, kind)
+	}
+	rows, err := tx.Query(ctx, `SELECT content FROM job_files WHERE job_id = $1 AND kind = $2 ORDER BY part`, jobID, string(kind))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	file := make([]byte, 0, size)
+	for rows.Next() {
+		var b pgtype.DriverBytes // valid until the next row: copied at once
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		file = append(file, b...)
+	}
+	return file, rows.Err()
+}
+
+// FindJobFile implements vintry.JobQueue.
+func (db *DB) FindJobFile(ctx context.Context, jobID int64, kind vintry.FileKind) (*vintry.JobFile, error) {
+	f := &vintry.JobFile{JobID: jobID, Kind: kind, Name: vintry.JobFileName(jobID, kind)}
+	err := db.view(ctx, func(tx *Tx) error {
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		// octet_length() of a bytea reads its stored size, without
+		// fetching or decompressing the value.
+		var parts int
+		err = tx.QueryRow(ctx, `SELECT count(*), coalesce(sum(octet_length(content)), 0) FROM job_files
+			WHERE job_id = $1 AND tenant_id = $2 AND kind = $3`, jobID, tenantID, string(kind)).Scan(&parts, &f.Size)
+		if err == nil && parts == 0 {
+			return vintry.Errorf(vintry.ENOTFOUND, "File not found.")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// CopyJobFile implements vintry.JobQueue. Each part is read in a short
+// read transaction of its own and written to w after it ends, so a slow
+// client holds no connection and no snapshot. A job's files are written
+// once, in the transaction that accepts or finishes the job, and never
+// deleted, so the parts do not change between two reads; were one missing,
+// the copy would end with ENOTFOUND.
+func (db *DB) CopyJobFile(ctx context.Context, f *vintry.JobFile, w io.Writer) error {
+	return store.CopyParts(w, f.Size, func(part int) ([]byte, error) {
+		var b []byte
+		err := db.view(ctx, func(tx *Tx) error {
+			tenantID, err := tx.tenantID()
+			if err != nil {
+				return err
+			}
+			err = tx.QueryRow(ctx, `SELECT content FROM job_files WHERE job_id = $1 AND tenant_id = $2 AND kind = $3 AND part = $4`,
+				f.JobID, tenantID, string(f.Kind), part).Scan(&b)
+			if errors.Is(err, pgx.ErrNoRows) {
+				return vintry.Errorf(vintry.ENOTFOUND, "File not found.")
+			}
+			return err
+		})
+		return b, err
+	})
+}
+
+// fileBatch queues the parts of files read from readers into a batch, and
+// sends the batch whenever the parts queued reach batchFileBytes: a large
+// file costs a few MiB, while a small job's files still go in one round
+// trip with the statements queued after them.
+type fileBatch struct {
+	tx     *Tx
+	batch  *pgx.Batch
+	queued int // bytes of parts in batch
+}
+
+// batchFileBytes is how many bytes of file parts a fileBatch holds before
+// it sends them.
+const batchFileBytes = 8 << 20
+
+// queueFrom queues the statements that store (or replace) one of a job's
+// files, read from r. A batch keeps its arguments until it is sent, so each
+// part is copied out of WriteParts' reused buffer.
+func (fb *fileBatch) queueFrom(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, r io.Reader) error {
+	fb.batch.Queue(`DELETE FROM job_files WHERE job_id = $1 AND kind = $2`, job.ID, string(kind))
+	return store.WriteParts(r, filePartSize, func(part int, b []byte) error {
+		fb.batch.Queue(`INSERT INTO job_files (job_id, tenant_id, kind, part, content, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, job.ID, job.TenantID, string(kind), part, append([]byte{}, b...), fb.tx.now)
+		if fb.queued += len(b); fb.queued < batchFileBytes {
+			return nil
+		}
+		return fb.send(ctx)
+	})
+}
+
+// send sends the statements queued so far and starts a new batch.
+func (fb *fileBatch) send(ctx context.Context) error {
+	err := fb.tx.SendBatch(ctx, fb.batch).Close()
+	fb.batch, fb.queued = &pgx.Batch{}, 0
+	return err
+}

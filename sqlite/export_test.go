@@ -1,0 +1,44 @@
+package sqlite
+
+import (
+	"context"
+	"io"
+
+	"github.com/vintry/vintry"
+)
+
+// SetFilePartSize makes job files stored in parts of n bytes until the
+// returned function restores the size.
+func SetFilePartSize(n int) (restore func()) {
+	old := filePartSize
+	filePartSize = n
+	return func() { filePartSize = old }
+}
+
+// PutJobFile stores (or replaces) one of a job's files read from r, in a
+// transaction of its own.
+func (db *DB) PutJobFile(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, r io.Reader) error {
+	return db.update(ctx, func(tx *Tx) error { return tx.putFileFrom(ctx, job, kind, r) })
+}
+
+// JobFileParts returns the lengths of a file's stored parts, by part number.
+func (db *DB) JobFileParts(ctx context.Context, jobID int64, kind vintry.FileKind) ([]int, error) {
+	rows, err := db.read.QueryContext(ctx, `SELECT part, length(content) FROM job_files WHERE job_id = ? AND kind = ? ORDER BY part`,
+		jobID, string(kind))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var sizes []int
+	for rows.Next() {
+		var part, size int
+		if err := rows.Scan(&part, &size); err != nil {
+			return nil, err
+		}
+		for len(sizes) < part {
+			sizes = append(sizes, -1) // a missing part
+		}
+		sizes = append(sizes, size)
+	}
+	return sizes, rows.Err()
+}

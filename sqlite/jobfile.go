@@ -1,0 +1,116 @@
+package sqlite
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/store"
+)
+
+// filePartSize is the most bytes one job_files row holds: a file is stored
+// as parts 0, 1, 2… of this size (the last one shorter), so no query binds
+// or returns a whole large file. A variable so tests can shrink it.
+var filePartSize = 1 << 20
+
+// putFileFrom stores (or replaces) one of a job's files, read from r to its
+// end one part at a time into one reused buffer. modernc.org/sqlite copies
+// a []byte argument into SQLite's memory when it binds it, so the buffer is
+// free again once ExecContext returns.
+func (tx *Tx) putFileFrom(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, r io.Reader) error {
+	if _, err := tx.ExecContext(ctx, `DELETE FROM job_files WHERE job_id = ? AND kind = ?`, job.ID, string(kind)); err != nil {
+		return err
+	}
+	created := formatTime(tx.now)
+	return store.WriteParts(r, filePartSize, func(part int, b []byte) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO job_files (job_id, tenant_id, kind, part, content, created_at)
+			VALUES (?, ?, ?, ?, ?, ?)`, job.ID, job.TenantID, string(kind), part, b, created)
+		return err
+	})
+}
+
+// putFile stores (or replaces) one of a job's files held in memory.
+func (tx *Tx) putFile(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, content []byte) error {
+	return tx.putFileFrom(ctx, job, kind, bytes.NewReader(content))
+}
+
+// readFile returns one of a job's files whole, for the worker (which needs
+// its upload in memory): the parts are read one row at a time into a slice
+// allocated once, at the file's size.
+func (tx *Tx) readFile(ctx context.Context, jobID int64, kind vintry.FileKind) ([]byte, error) {
+	var parts int
+	var size int64
+	if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(content)), 0) FROM job_files WHERE job_id = ? AND kind = ?`,
+		jobID, string(kind)).Scan(&parts, &size); err != nil {
+		return nil, err
+	}
+	if parts == 0 {
+		return nil, fmt.Errorf("sqlite: job %d has no %s file", jobID, kind)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT content FROM job_files WHERE job_id = ? AND kind = ? ORDER BY part`, jobID, string(kind))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	file := make([]byte, 0, size)
+	for rows.Next() {
+		var b sql.RawBytes // valid until the next row: copied at once
+		if err := rows.Scan(&b); err != nil {
+			return nil, err
+		}
+		file = append(file, b...)
+	}
+	return file, rows.Err()
+}
+
+// FindJobFile implements vintry.JobQueue.
+func (db *DB) FindJobFile(ctx context.Context, jobID int64, kind vintry.FileKind) (*vintry.JobFile, error) {
+	f := &vintry.JobFile{JobID: jobID, Kind: kind, Name: vintry.JobFileName(jobID, kind)}
+	err := db.view(ctx, func(tx *Tx) error {
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		// length() of a BLOB reads its size from the row's header, not its bytes.
+		var parts int
+		err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(content)), 0) FROM job_files
+			WHERE job_id = ? AND tenant_id = ? AND kind = ?`, jobID, tenantID, string(kind)).Scan(&parts, &f.Size)
+		if err == nil && parts == 0 {
+			return vintry.Errorf(vintry.ENOTFOUND, "File not found.")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// CopyJobFile implements vintry.JobQueue. Each part is read in a short
+// read transaction of its own and written to w after it ends, so a slow
+// client holds no connection and no snapshot. A job's files are written
+// once, in the transaction that accepts or finishes the job, and never
+// deleted, so the parts do not change between two reads; were one missing,
+// the copy would end with ENOTFOUND.
+func (db *DB) CopyJobFile(ctx context.Context, f *vintry.JobFile, w io.Writer) error {
+	return store.CopyParts(w, f.Size, func(part int) ([]byte, error) {
+		var b []byte
+		err := db.view(ctx, func(tx *Tx) error {
+			tenantID, err := tx.tenantID()
+			if err != nil {
+				return err
+			}
+			err = tx.QueryRowContext(ctx, `SELECT content FROM job_files WHERE job_id = ? AND tenant_id = ? AND kind = ? AND part = ?`,
+				f.JobID, tenantID, string(f.Kind), part).Scan(&b)
+			if errors.Is(err, sql.ErrNoRows) {
+				return vintry.Errorf(vintry.ENOTFOUND, "File not found.")
+			}
+			return err
+		})
+		return b, err
+	})
+}
