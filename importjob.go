@@ -286,7 +286,6 @@ type JobQueue interface {
 // QueuedImport is what a worker needs to run a queued CSV import.
 type QueuedImport struct {
 	Job           *ImportJob
-	File          []byte
 	FieldMappings string
 	// MappingProfile is QueueRequest.MappingProfile.
 	MappingProfile string

@@ -260,7 +260,7 @@ func FuzzReadUpload(f *testing.F) {
 // that CheckUpload agrees on both.
 func readUpload(t *testing.T, data []byte, exact bool, fm csvin.FieldMappings) (*csvin.Upload, []vintry.ImportRow, error) {
 	t.Helper()
-	u, err := csvin.OpenUpload(data, exact, fm, fuzzMaxRows)
+	u, err := csvin.OpenUpload(bytes.NewReader(data), int64(len(data)), exact, fm, fuzzMaxRows)
 	count, checkErr := csvin.CheckUpload(data, exact, fm, fuzzMaxRows)
 	if err != nil {
 		if checkErr == nil || checkErr.Error() != err.Error() {

@@ -1,6 +1,7 @@
 package csvin
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -18,19 +19,22 @@ type Upload struct {
 	// Log holds notes for the job log (encoding, delimiter, mapping).
 	Log []string
 
-	data    []byte
+	file    io.ReaderAt
+	size    int64
 	maxRows int
 }
 
-// OpenUpload reads an import file's encoding, header and mapping. A header
-// that does not map, or a syntax error in it, is an EINVALID error; the data
-// rows are checked as Each reads them.
-func OpenUpload(data []byte, exact bool, mappings FieldMappings, maxRows int) (*Upload, error) {
-	enc, err := DetectEncoding(bytes.NewReader(data))
+// OpenUpload reads the encoding, header and mapping of an import file of
+// size bytes, which it reads from file again for every pass (a file on disk
+// need not be in memory). A header that does not map, or a syntax error in
+// it, is an EINVALID error; the data rows are checked as Each reads them.
+func OpenUpload(file io.ReaderAt, size int64, exact bool, mappings FieldMappings, maxRows int) (*Upload, error) {
+	u := &Upload{file: file, size: size, maxRows: maxRows}
+	enc, err := DetectEncoding(u.open())
 	if err != nil {
 		return nil, err
 	}
-	r, err := NewReader(bytes.NewReader(data), enc)
+	r, err := NewReader(u.open(), enc)
 	if err != nil {
 		return nil, err
 	}
@@ -38,7 +42,7 @@ func OpenUpload(data []byte, exact bool, mappings FieldMappings, maxRows int) (*
 	if err != nil {
 		return nil, err
 	}
-	u := &Upload{Encoding: enc, Delimiter: r.Delimiter(), Mapping: m, data: data, maxRows: maxRows}
+	u.Encoding, u.Delimiter, u.Mapping = enc, r.Delimiter(), m
 	u.Log = append(u.Log, fmt.Sprintf("Read as %s with delimiter %q.", enc, r.Delimiter()))
 	if enc == Windows1252 {
 		u.Log = append(u.Log, "The file is not valid UTF-8, so it was read as Windows-1252.")
@@ -46,11 +50,16 @@ func OpenUpload(data []byte, exact bool, mappings FieldMappings, maxRows int) (*
 	return u, nil
 }
 
+// open returns a reader of the whole file, from its start.
+func (u *Upload) open() io.Reader {
+	return bufio.NewReaderSize(io.NewSectionReader(u.file, 0, u.size), 64<<10)
+}
+
 // CheckUpload makes every check of an import file (encoding, header,
 // mapping, syntax, row count) without keeping its rows, and returns the
 // number of data rows.
 func CheckUpload(data []byte, exact bool, mappings FieldMappings, maxRows int) (int, error) {
-	u, err := OpenUpload(data, exact, mappings, maxRows)
+	u, err := OpenUpload(bytes.NewReader(data), int64(len(data)), exact, mappings, maxRows)
 	if err != nil {
 		return 0, err
 	}
@@ -68,7 +77,7 @@ func (u *Upload) Each(chunk int, fn func([]vintry.ImportRow) error) error {
 
 // each is Each, counting the rows; with fn nil it only counts them.
 func (u *Upload) each(chunk int, fn func([]vintry.ImportRow) error) (int, error) {
-	r, err := NewReader(bytes.NewReader(u.data), u.Encoding)
+	r, err := NewReader(u.open(), u.Encoding)
 	if err != nil {
 		return 0, err
 	}

@@ -8,6 +8,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -30,6 +32,8 @@ func (ImportArgs) Kind() string { return "inventory_import" }
 // together with the import.
 type Store[TTx any] interface {
 	StartImportJob(ctx context.Context, jobID int64) (*vintry.QueuedImport, error)
+	// CopyJobInput writes a job's upload to w.
+	CopyJobInput(ctx context.Context, jobID int64, w io.Writer) error
 	// SetImportProgress reports false when the job is no longer processing.
 	SetImportProgress(ctx context.Context, jobID int64, stepsDone int, log []string) (bool, error)
 	// FinishImportJob reads the rows from src as it decides and applies
@@ -125,7 +129,24 @@ func (w *ImportWorker[TTx]) work(ctx context.Context, job *river.Job[ImportArgs]
 		return river.JobSnooze(waitForEarlierJob)
 	}
 	ran := fmt.Sprintf("Run by node %s (attempt %d).", w.Node, job.Attempt)
-	upload, err := openUpload(q, w.MaxRecords)
+	// The upload goes to a temporary file, read from there for each pass
+	// over its rows: a large file costs disk, not memory.
+	file, err := os.CreateTemp("", "vintry-import-*.csv")
+	if err != nil {
+		return err
+	}
+	defer func() {
+		file.Close()
+		os.Remove(file.Name())
+	}()
+	if err := w.Store.CopyJobInput(ctx, q.Job.ID, file); err != nil {
+		return err
+	}
+	info, err := file.Stat()
+	if err != nil {
+		return err
+	}
+	upload, err := openUpload(q, file, info.Size(), w.MaxRecords)
 	if err != nil {
 		return w.fail(ctx, q.Job.ID, err, []string{ran}, complete)
 	}
@@ -194,7 +215,7 @@ func (w *ImportWorker[TTx]) finished(job *vintry.ImportJob, err error) {
 }
 
 // openUpload opens a queued job's file as the upload check did.
-func openUpload(q *vintry.QueuedImport, maxRecords int) (*csvin.Upload, error) {
+func openUpload(q *vintry.QueuedImport, file io.ReaderAt, size int64, maxRecords int) (*csvin.Upload, error) {
 	var mappings csvin.FieldMappings
 	if q.FieldMappings != "" {
 		var err error
@@ -202,7 +223,7 @@ func openUpload(q *vintry.QueuedImport, maxRecords int) (*csvin.Upload, error) {
 			return nil, err
 		}
 	}
-	u, err := csvin.OpenUpload(q.File, q.Job.Args.HeadersMatchExactly, mappings, maxRecords)
+	u, err := csvin.OpenUpload(file, size, q.Job.Args.HeadersMatchExactly, mappings, maxRecords)
 	if err == nil && q.MappingProfile != "" {
 		u.Log = append([]string{vintry.MappingProfileLog(q.MappingProfile)}, u.Log...)
 	}

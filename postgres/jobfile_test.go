@@ -72,9 +72,12 @@ func TestJobFileParts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	q, err := db.StartImportJob(ctx, job.ID)
-	if err != nil || !bytes.Equal(q.File, upload) {
-		t.Fatalf("worker got %q, %v; want the upload %q", q.File, err, upload)
+	if _, err := db.StartImportJob(ctx, job.ID); err != nil {
+		t.Fatal(err)
+	}
+	var input bytes.Buffer
+	if err := db.CopyJobInput(ctx, job.ID, &input); err != nil || !bytes.Equal(input.Bytes(), upload) {
+		t.Fatalf("worker got %q, %v; want the upload %q", input.Bytes(), err, upload)
 	}
 
 	for _, tt := range []struct {

@@ -54,7 +54,7 @@ func (db *DB) QueueImport(ctx context.Context, req vintry.QueueRequest) (*vintry
 }
 
 // StartImportJob marks a queued job processing and returns it with its
-// upload. A job already finished (its completion committed, the queue's
+// mappings (CopyJobInput reads its upload). A job already finished (its completion committed, the queue's
 // acknowledgement lost) is returned as it is, for the worker to skip.
 func (db *DB) StartImportJob(ctx context.Context, jobID int64) (*vintry.QueuedImport, error) {
 	q := &vintry.QueuedImport{}
@@ -82,8 +82,7 @@ func (db *DB) StartImportJob(ctx context.Context, jobID int64) (*vintry.QueuedIm
 			job.ID).Scan(&q.FieldMappings, &q.MappingProfile); err != nil {
 			return err
 		}
-		q.File, err = tx.readFile(ctx, job.ID, vintry.FileInput)
-		return err
+		return nil
 	})
 	return q, err
 }

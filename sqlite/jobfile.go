@@ -40,31 +40,34 @@ func (tx *Tx) putFile(ctx context.Context, job *vintry.ImportJob, kind vintry.Fi
 
 // readFile returns one of a job's files whole, for the worker (which needs
 // its upload in memory): the parts are read one row at a time into a slice
-// allocated once, at the file's size.
-func (tx *Tx) readFile(ctx context.Context, jobID int64, kind vintry.FileKind) ([]byte, error) {
-	var parts int
-	var size int64
-	if err := tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(content)), 0) FROM job_files WHERE job_id = ? AND kind = ?`,
-		jobID, string(kind)).Scan(&parts, &size); err != nil {
-		return nil, err
-	}
-	if parts == 0 {
-		return nil, fmt.Errorf("sqlite: job %d has no %s file", jobID, kind)
-	}
-	rows, err := tx.QueryContext(ctx, `SELECT content FROM job_files WHERE job_id = ? AND kind = ? ORDER BY part`, jobID, string(kind))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	file := make([]byte, 0, size)
-	for rows.Next() {
-		var b sql.RawBytes // valid until the next row: copied at once
-		if err := rows.Scan(&b); err != nil {
-			return nil, err
+// CopyJobInput writes a job's upload to w, a part at a time, for the worker
+// (which acts for the job's own tenant, not for a request's principal).
+func (db *DB) CopyJobInput(ctx context.Context, jobID int64, w io.Writer) error {
+	return db.view(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT content FROM job_files WHERE job_id = ? AND kind = 'input' ORDER BY part`, jobID)
+		if err != nil {
+			return err
 		}
-		file = append(file, b...)
-	}
-	return file, rows.Err()
+		defer rows.Close()
+		parts := 0
+		for rows.Next() {
+			var b sql.RawBytes // valid until the next row
+			if err := rows.Scan(&b); err != nil {
+				return err
+			}
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			parts++
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if parts == 0 {
+			return fmt.Errorf("sqlite: job %d has no input file", jobID)
+		}
+		return nil
+	})
 }
 
 // FindJobFile implements vintry.JobQueue.
