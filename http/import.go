@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/vintry/vintry"
 )
@@ -235,13 +236,17 @@ func (v *validation) arguments(raw json.RawMessage, csv bool) vintry.ImportArgs 
 
 // payload checks the payload array and decodes its records. A payload that is
 // not an array of objects is returned as a structural error at once.
+//
+// The body has passed json.Unmarshal already, so raw is valid JSON: the array
+// and its objects are walked in place (jsonValueEnd) instead of being
+// unmarshalled again into a []json.RawMessage and a map per record.
 func (v *validation) payload(raw json.RawMessage, maxRecords int) ([]vintry.ImportRow, error) {
 	if raw == nil || isNull(raw) {
 		v.add("payload", "The payload field is required.")
 		return nil, nil
 	}
-	var entries []json.RawMessage
-	if err := json.Unmarshal(raw, &entries); err != nil {
+	entries, ok := jsonArray(raw)
+	if !ok {
 		return nil, vintry.FieldError("payload", "Invalid payload structure")
 	}
 	if len(entries) == 0 {
@@ -254,12 +259,12 @@ func (v *validation) payload(raw json.RawMessage, maxRecords int) ([]vintry.Impo
 	rows := make([]vintry.ImportRow, len(entries))
 	var structure validation
 	for i, e := range entries {
-		var rec map[string]json.RawMessage
-		if err := json.Unmarshal(e, &rec); err != nil || rec == nil {
+		var rec [vintry.NumColumns][]byte
+		if !jsonObjectColumns(e, &rec) {
 			structure.add(fmt.Sprintf("payload.%d", i), "Each payload entry must be an object.")
 			continue
 		}
-		rows[i] = decodeRecord(i+1, rec)
+		rows[i] = decodeRecord(i+1, &rec)
 	}
 	if structure.fields != nil {
 		return nil, &vintry.Error{Code: vintry.EINVALID, Message: "Invalid payload structure", Fields: structure.fields}
@@ -267,21 +272,19 @@ func (v *validation) payload(raw json.RawMessage, maxRecords int) ([]vintry.Impo
 	return rows, nil
 }
 
-// decodeRecord turns one payload object into a row. Names and dates must be
-// JSON strings; the quantity may be a number or a numeric string (its JSON
-// text is kept as written, never passed through a float).
-func decodeRecord(line int, rec map[string]json.RawMessage) vintry.ImportRow {
+// decodeRecord turns one payload object's column values into a row. Names and
+// dates must be JSON strings; the quantity may be a number or a numeric
+// string (its JSON text is kept as written, never passed through a float).
+func decodeRecord(line int, rec *[vintry.NumColumns][]byte) vintry.ImportRow {
 	row := vintry.ImportRow{Line: line}
 	for c := vintry.Column(0); c < vintry.NumColumns; c++ {
-		raw, ok := rec[c.String()]
-		if !ok || isNull(raw) {
+		raw := rec[c]
+		if raw == nil || string(raw) == "null" {
 			continue
 		}
-		raw = bytes.TrimSpace(raw)
-		var s string
 		switch {
-		case json.Unmarshal(raw, &s) == nil:
-			row.Values[c] = s
+		case raw[0] == '"':
+			row.Values[c] = jsonString(raw)
 		case c == vintry.ColQuantity && (raw[0] == '-' || (raw[0] >= '0' && raw[0] <= '9')):
 			row.Values[c] = string(raw)
 		case c == vintry.ColQuantity:
@@ -293,6 +296,115 @@ func decodeRecord(line int, rec map[string]json.RawMessage) vintry.ImportRow {
 		}
 	}
 	return row
+}
+
+// columnByName maps a payload field name (exact, case-sensitive) to its column.
+var columnByName = func() map[string]vintry.Column {
+	m := make(map[string]vintry.Column, vintry.NumColumns)
+	for c := vintry.Column(0); c < vintry.NumColumns; c++ {
+		m[c.String()] = c
+	}
+	return m
+}()
+
+// jsonString decodes a valid JSON string literal; one without escapes is
+// its bytes between the quotes (the body is valid UTF-8).
+func jsonString(raw []byte) string {
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1])
+	}
+	var s string
+	json.Unmarshal(raw, &s) // valid JSON text: cannot fail
+	return s
+}
+
+// jsonArray returns the elements of a valid JSON array, false when the value
+// is not an array.
+func jsonArray(raw []byte) ([][]byte, bool) {
+	i := jsonSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '[' {
+		return nil, false
+	}
+	var out [][]byte
+	for i = jsonSpace(raw, i+1); raw[i] != ']'; i = jsonSpace(raw, i) {
+		if raw[i] == ',' {
+			i = jsonSpace(raw, i+1)
+		}
+		end := jsonValueEnd(raw, i)
+		out = append(out, raw[i:end])
+		i = end
+	}
+	return out, true
+}
+
+// jsonObjectColumns sets rec to the values of a valid JSON object's column
+// fields (a later duplicate wins, as in a map); false when the value is not
+// an object.
+func jsonObjectColumns(raw []byte, rec *[vintry.NumColumns][]byte) bool {
+	i := jsonSpace(raw, 0)
+	if i >= len(raw) || raw[i] != '{' {
+		return false
+	}
+	for i = jsonSpace(raw, i+1); raw[i] != '}'; i = jsonSpace(raw, i) {
+		if raw[i] == ',' {
+			i = jsonSpace(raw, i+1)
+		}
+		keyEnd := jsonValueEnd(raw, i)
+		key := raw[i:keyEnd]
+		i = jsonSpace(raw, jsonSpace(raw, keyEnd)+1) // past the colon
+		end := jsonValueEnd(raw, i)
+		var c vintry.Column
+		var ok bool
+		if bytes.IndexByte(key, '\\') < 0 {
+			c, ok = columnByName[string(key[1:len(key)-1])]
+		} else {
+			c, ok = columnByName[jsonString(key)]
+		}
+		if ok {
+			rec[c] = raw[i:end]
+		}
+		i = end
+	}
+	return true
+}
+
+func jsonSpace(raw []byte, i int) int {
+	for i < len(raw) && (raw[i] == ' ' || raw[i] == '\t' || raw[i] == '\n' || raw[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// jsonValueEnd returns the index just past the valid JSON value at raw[i].
+func jsonValueEnd(raw []byte, i int) int {
+	switch raw[i] {
+	case '"':
+		for i++; raw[i] != '"'; i++ {
+			if raw[i] == '\\' {
+				i++
+			}
+		}
+		return i + 1
+	case '{', '[':
+		depth := 0
+		for ; ; i++ {
+			switch raw[i] {
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			case '"':
+				i = jsonValueEnd(raw, i) - 1
+			}
+		}
+	default:
+		for i < len(raw) && !strings.ContainsRune(",}] \t\n\r", rune(raw[i])) {
+			i++
+		}
+		return i
+	}
 }
 
 // setTypeError records that column c's value has a type the column cannot take.
