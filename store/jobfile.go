@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 )
 
 // WriteParts reads r to its end in parts of size bytes (the last one may
@@ -13,7 +14,28 @@ import (
 // returns. An empty r gives one empty part 0, so a file exists even when it
 // is empty; a length that is a multiple of size gives no empty last part.
 func WriteParts(r io.Reader, size int, put func(part int, b []byte) error) error {
-	buf := make([]byte, bufferSize(r, size))
+	n := bufferSize(r, size)
+	if n == size && size == partBufferSize {
+		// A reader of unknown length (a result file being rendered) takes
+		// a whole part's buffer: reuse them, rather than allocate and zero
+		// three 1 MiB buffers for every job, however small.
+		p := partBuffers.Get().(*[]byte)
+		defer partBuffers.Put(p)
+		return writeParts(r, *p, put)
+	}
+	return writeParts(r, make([]byte, n), put)
+}
+
+// partBufferSize is the part size whose buffers WriteParts reuses: the
+// engines' (1 MiB).
+const partBufferSize = 1 << 20
+
+var partBuffers = sync.Pool{New: func() any {
+	b := make([]byte, partBufferSize)
+	return &b
+}}
+
+func writeParts(r io.Reader, buf []byte, put func(part int, b []byte) error) error {
 	for part := 0; ; part++ {
 		n, err := io.ReadFull(r, buf)
 		last := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
