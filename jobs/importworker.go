@@ -130,15 +130,17 @@ func (w *ImportWorker[TTx]) work(ctx context.Context, job *river.Job[ImportArgs]
 	}
 	ran := fmt.Sprintf("Run by node %s (attempt %d).", w.Node, job.Attempt)
 	// The upload goes to a temporary file, read from there for each pass
-	// over its rows: a large file costs disk, not memory.
+	// over its rows: a large file costs disk, not memory. Its name is
+	// removed at once, so even a killed process leaves nothing behind (the
+	// open file lives until it is closed).
 	file, err := os.CreateTemp("", "vintry-import-*.csv")
 	if err != nil {
 		return err
 	}
-	defer func() {
-		file.Close()
-		os.Remove(file.Name())
-	}()
+	defer file.Close()
+	if err := os.Remove(file.Name()); err != nil {
+		defer os.Remove(file.Name()) // a system that cannot remove an open file
+	}
 	if err := w.Store.CopyJobInput(ctx, q.Job.ID, file); err != nil {
 		return err
 	}
