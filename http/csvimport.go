@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/vintry/vintry"
@@ -236,13 +237,18 @@ func deref(s *string) string {
 // allocate before any byte of it arrived.
 const maxPresized = 64 << 20
 
-// readAllSized reads r to its end into a buffer of capacity size (grown as
-// io.ReadAll grows it, should r hold more).
+// readAllSized reads r to its end into a buffer that grows to size at once
+// after the first 64 KiB arrived (so a declared size alone allocates
+// nothing large), and as io.ReadAll grows it beyond that, should r hold more.
 func readAllSized(r io.Reader, size int64) ([]byte, error) {
-	data := make([]byte, 0, max(size, 512))
+	data := make([]byte, 0, max(min(size, 64<<10), 512))
 	for {
 		if len(data) == cap(data) {
-			data = append(data, 0)[:len(data)]
+			if int64(len(data)) < size {
+				data = slices.Grow(data, int(size)-len(data))
+			} else {
+				data = append(data, 0)[:len(data)]
+			}
 		}
 		n, err := r.Read(data[len(data):cap(data)])
 		data = data[:len(data)+n]

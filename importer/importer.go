@@ -285,7 +285,9 @@ func (r *row) ok(c vintry.Column) bool {
 
 func (r *row) fail(c vintry.Column, msg, hint string) {
 	r.errors = append(r.errors, vintry.RowError{
-		Row: r.line, Field: c.String(), Value: clip(r.values[c]), Message: msg, Hint: hint,
+		// A copy: a CSV row's values share one string per line, which a kept
+		// error would otherwise hold whole until the job ends.
+		Row: r.line, Field: c.String(), Value: strings.Clone(clip(r.values[c])), Message: msg, Hint: hint,
 	})
 }
 

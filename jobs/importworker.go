@@ -137,10 +137,13 @@ func (w *ImportWorker[TTx]) work(ctx context.Context, job *river.Job[ImportArgs]
 	if err != nil {
 		return err
 	}
-	defer file.Close()
-	if err := os.Remove(file.Name()); err != nil {
-		defer os.Remove(file.Name()) // a system that cannot remove an open file
-	}
+	removed := os.Remove(file.Name()) == nil
+	defer func() {
+		file.Close()
+		if !removed { // a system that cannot remove an open file
+			os.Remove(file.Name())
+		}
+	}()
 	if err := w.Store.CopyJobInput(ctx, q.Job.ID, file); err != nil {
 		return err
 	}

@@ -55,8 +55,6 @@ func (tx *Tx) queueFile(batch *pgx.Batch, job *vintry.ImportJob, kind vintry.Fil
 	}
 }
 
-// readFile returns one of a job's files whole, for the worker (which needs
-// its upload in memory): the parts are read one row at a time into a slice
 // CopyJobInput writes a job's upload to w, a part at a time, for the worker
 // (which acts for the job's own tenant, not for a request's principal).
 func (db *DB) CopyJobInput(ctx context.Context, jobID int64, w io.Writer) error {

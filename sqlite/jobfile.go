@@ -38,8 +38,6 @@ func (tx *Tx) putFile(ctx context.Context, job *vintry.ImportJob, kind vintry.Fi
 	return tx.putFileFrom(ctx, job, kind, bytes.NewReader(content))
 }
 
-// readFile returns one of a job's files whole, for the worker (which needs
-// its upload in memory): the parts are read one row at a time into a slice
 // CopyJobInput writes a job's upload to w, a part at a time, for the worker
 // (which acts for the job's own tenant, not for a request's principal).
 func (db *DB) CopyJobInput(ctx context.Context, jobID int64, w io.Writer) error {

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"sync"
@@ -38,7 +37,9 @@ var partBuffers = sync.Pool{New: func() any {
 func writeParts(r io.Reader, buf []byte, put func(part int, b []byte) error) error {
 	for part := 0; ; part++ {
 		n, err := io.ReadFull(r, buf)
-		last := errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		// Exactly these two: a reader's error that merely wraps io.EOF is an
+		// error, not the end of the file.
+		last := err == io.EOF || err == io.ErrUnexpectedEOF
 		if err != nil && !last {
 			return err
 		}
