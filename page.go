@@ -24,6 +24,15 @@ type Cursor struct {
 	Offset  int
 }
 
+// BeforeID is where a page of a newest-first list starts: below the last id
+// seen, or at the top for the first page.
+func (r PageRequest) BeforeID() int64 {
+	if r.Cursor.AfterID == 0 {
+		return 1<<63 - 1
+	}
+	return r.Cursor.AfterID
+}
+
 // Page describes one page of a list, in Claret's pagination shape.
 type Page struct {
 	Total        int

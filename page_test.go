@@ -199,3 +199,12 @@ func TestPaginateWalk(t *testing.T) {
 		t.Errorf("pages = %d, want %d", pages, want)
 	}
 }
+
+func TestPageRequestBeforeID(t *testing.T) {
+	if got := (vintry.PageRequest{}).BeforeID(); got != 1<<63-1 {
+		t.Errorf("first page: BeforeID = %d, want the largest id", got)
+	}
+	if got := (vintry.PageRequest{Cursor: vintry.Cursor{AfterID: 42, Offset: 10}}).BeforeID(); got != 42 {
+		t.Errorf("later page: BeforeID = %d, want 42", got)
+	}
+}

@@ -8,14 +8,15 @@ import (
 
 	"github.com/pressly/goose/v3"
 	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/importer"
 )
 
-// SetApplyChunkSize makes applyWrites send n writes per statement until the
-// returned function restores the size.
-func SetApplyChunkSize(n int) (restore func()) {
-	old := applyChunkSize
-	applyChunkSize = n
-	return func() { applyChunkSize = old }
+// SetChunkRows makes imports decide and write n rows at a time (one write
+// statement per chunk) until the returned function restores the size.
+func SetChunkRows(n int) (restore func()) {
+	old := importer.ChunkRows
+	importer.ChunkRows = n
+	return func() { importer.ChunkRows = old }
 }
 
 // SetFilePartSize makes job files stored in parts of n bytes until the

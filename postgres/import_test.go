@@ -227,7 +227,7 @@ func TestJobFinishesOnceWhenRunTwice(t *testing.T) {
 // its id and writes one history row each, and a mixed import creates and
 // updates across chunk boundaries. Not parallel: it changes the chunk size.
 func TestImportWritesInChunks(t *testing.T) {
-	defer postgres.SetApplyChunkSize(7)()
+	defer postgres.SetChunkRows(7)()
 	db := openDB(t)
 	ctx := newTenant(t, db, "chunks")
 	mustImport(t, db, ctx, importRows(0, 30, "5", "gal"))

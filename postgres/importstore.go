@@ -157,10 +157,9 @@ func (s importStore) RollbackToSavepoint(ctx context.Context) error {
 // them with the job id. The caller holds the tenant's write lock, under which
 // they were decided, so an update's record is still the one it read.
 //
-// The writes go in chunks (in order, so ids and history rows come out as from
-// one statement; keys are distinct, so no chunk touches another's rows): one
-// statement for a million writes built its parameter arrays and message all
-// at once, hundreds of MB for a large file.
+// The writes are one chunk's (importer.Apply decides and writes ChunkRows
+// rows at a time), so one statement carries them all: its parameter arrays
+// stay as small as the chunk.
 func (s importStore) ApplyWrites(ctx context.Context, writes []importer.Write) error {
 	var again []importer.Write // records the job wrote before
 	n := 0
@@ -172,23 +171,19 @@ func (s importStore) ApplyWrites(ctx context.Context, writes []importer.Write) e
 		writes[n] = w
 		n++
 	}
-	writes = writes[:n]
-	for len(writes) > 0 {
-		chunk := writes[:min(len(writes), applyChunkSize)]
-		writes = writes[len(chunk):]
-		if err := s.applyChunk(ctx, chunk); err != nil {
-			return err
-		}
+	if err := s.upsert(ctx, writes[:n]); err != nil {
+		return err
 	}
 	return s.writeAgain(ctx, again)
 }
 
-// applyChunkSize is the number of writes ApplyWrites sends per statement
-// (a variable for tests).
-var applyChunkSize = 10000
-
-func (s importStore) applyChunk(ctx context.Context, writes []importer.Write) error {
+// upsert writes new records and updates of records the job had not written
+// (applySQL), in order.
+func (s importStore) upsert(ctx context.Context, writes []importer.Write) error {
 	n := len(writes)
+	if n == 0 {
+		return nil
+	}
 	recordIDs, items, bins, lots := make([]int64, n), make([]int64, n), make([]int64, n), make([]int64, n)
 	dates := make([]string, n)
 	qtys, oldQtys := make([]pgtype.Numeric, n), make([]pgtype.Numeric, n)

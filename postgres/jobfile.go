@@ -18,19 +18,21 @@ import (
 // or returns a whole large file. A variable so tests can shrink it.
 var filePartSize = 1 << 20
 
+// The statements that replace a job's file: its old parts go, its new parts
+// come one row each.
+const (
+	deleteFileSQL = `DELETE FROM job_files WHERE job_id = $1 AND kind = $2`
+	insertPartSQL = `INSERT INTO job_files (job_id, tenant_id, kind, part, content, created_at) VALUES ($1, $2, $3, $4, $5, $6)`
+)
+
 // putFileFrom stores (or replaces) one of a job's files, read from r to its
-// end one part at a time into one reused buffer. pgx encodes the arguments
-// into its own write buffer during Exec, so the buffer is free again once
-// Exec returns.
+// end a part at a time, in batches of a few MiB (see fileBatch).
 func (tx *Tx) putFileFrom(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, r io.Reader) error {
-	if _, err := tx.Exec(ctx, `DELETE FROM job_files WHERE job_id = $1 AND kind = $2`, job.ID, string(kind)); err != nil {
+	fb := &fileBatch{tx: tx, batch: &pgx.Batch{}}
+	if err := fb.queueFrom(ctx, job, kind, r); err != nil {
 		return err
 	}
-	return store.WriteParts(r, filePartSize, func(part int, b []byte) error {
-		_, err := tx.Exec(ctx, `INSERT INTO job_files (job_id, tenant_id, kind, part, content, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`, job.ID, job.TenantID, string(kind), part, b, tx.now)
-		return err
-	})
+	return fb.send(ctx)
 }
 
 // putFile stores (or replaces) one of a job's files held in memory.
@@ -43,15 +45,14 @@ func (tx *Tx) putFile(ctx context.Context, job *vintry.ImportJob, kind vintry.Fi
 // batch. A batch keeps its arguments until it is sent, so each part is a
 // slice of content, never of a reused buffer.
 func (tx *Tx) queueFile(batch *pgx.Batch, job *vintry.ImportJob, kind vintry.FileKind, content []byte) {
-	batch.Queue(`DELETE FROM job_files WHERE job_id = $1 AND kind = $2`, job.ID, string(kind))
+	batch.Queue(deleteFileSQL, job.ID, string(kind))
 	for part, start := 0, 0; part == 0 || start < len(content); part, start = part+1, start+filePartSize {
 		end := min(start+filePartSize, len(content))
 		b := content[start:end:end]
 		if b == nil {
 			b = []byte{} // an empty file is one empty part, not NULL
 		}
-		batch.Queue(`INSERT INTO job_files (job_id, tenant_id, kind, part, content, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`, job.ID, job.TenantID, string(kind), part, b, tx.now)
+		batch.Queue(insertPartSQL, job.ID, job.TenantID, string(kind), part, b, tx.now)
 	}
 }
 
@@ -157,10 +158,9 @@ const batchFileBytes = 8 << 20
 // files, read from r. A batch keeps its arguments until it is sent, so each
 // part is copied out of WriteParts' reused buffer.
 func (fb *fileBatch) queueFrom(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, r io.Reader) error {
-	fb.batch.Queue(`DELETE FROM job_files WHERE job_id = $1 AND kind = $2`, job.ID, string(kind))
+	fb.batch.Queue(deleteFileSQL, job.ID, string(kind))
 	return store.WriteParts(r, filePartSize, func(part int, b []byte) error {
-		fb.batch.Queue(`INSERT INTO job_files (job_id, tenant_id, kind, part, content, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`, job.ID, job.TenantID, string(kind), part, append([]byte{}, b...), fb.tx.now)
+		fb.batch.Queue(insertPartSQL, job.ID, job.TenantID, string(kind), part, append([]byte{}, b...), fb.tx.now)
 		if fb.queued += len(b); fb.queued < batchFileBytes {
 			return nil
 		}

@@ -141,12 +141,8 @@ func (db *DB) FindWebhookDeliveries(ctx context.Context, webhookID int64, page v
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = $1`, webhookID).Scan(&total); err != nil {
 			return err
 		}
-		before := page.Cursor.AfterID // the last id seen; older deliveries have smaller ids
-		if before == 0 {
-			before = 1<<63 - 1
-		}
 		rows, err := tx.Query(ctx, deliverySelect+` WHERE webhook_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
-			webhookID, before, page.PerPage+1)
+			webhookID, page.BeforeID(), page.PerPage+1)
 		if err != nil {
 			return err
 		}

@@ -132,11 +132,10 @@ func (tx *Tx) selectForDelete(ctx context.Context, tenantID int64, req vintry.De
 // deleteRecords writes each record's last state to history, then deletes it.
 // jobID is the job that deletes (a revert), 0 for a batch delete.
 func (tx *Tx) deleteRecords(ctx context.Context, tenantID int64, ids []int64, jobID int64) error {
-	history, err := tx.prepareChange(ctx)
-	if err != nil {
-		return err
+	var job any // NULL for a batch delete
+	if jobID != 0 {
+		job = jobID
 	}
-	defer history.Close()
 	now := formatTime(tx.now)
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), 500)]
@@ -145,45 +144,20 @@ func (tx *Tx) deleteRecords(ctx context.Context, tenantID int64, ids []int64, jo
 		for _, id := range chunk {
 			args = append(args, id)
 		}
-		changes, err := tx.recordStates(ctx, `WHERE tenant_id = ? AND id IN (`+marks(len(chunk))+`)`, args)
-		if err != nil {
+		where := `WHERE tenant_id = ? AND id IN (` + marks(len(chunk)) + `)`
+		if _, err := tx.ExecContext(ctx, `
+			INSERT INTO inventory_changes (tenant_id, record_id, item_id, bin_id, lot_id, date_filled, op,
+				old_quantity, old_uom_id, job_id, record_created_at, record_job_id, changed_at)
+			SELECT tenant_id, id, item_id, bin_id, lot_id, date_filled, 'delete',
+				quantity, uom_id, ?, created_at, created_job_id, ?
+			FROM inventory `+where+` ORDER BY id`, append([]any{job, now}, args...)...); err != nil {
 			return err
 		}
-		for _, c := range changes {
-			c.jobID = jobID
-			if err := c.insert(ctx, history, tenantID, now); err != nil {
-				return err
-			}
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM inventory WHERE tenant_id = ? AND id IN (`+marks(len(chunk))+`)`, args...); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM inventory `+where, args...); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// recordStates reads records as delete changes.
-func (tx *Tx) recordStates(ctx context.Context, where string, args []any) ([]change, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, item_id, bin_id, lot_id, date_filled, quantity, uom_id, created_at, created_job_id
-		FROM inventory `+where, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []change
-	for rows.Next() {
-		c := change{op: "delete"}
-		var qty string
-		if err := rows.Scan(&c.recordID, &c.key.ItemID, &c.key.BinID, &c.key.LotID, &c.key.DateFilled, &qty,
-			&c.old.UOMID, &c.recordCreated, &c.recordJob); err != nil {
-			return nil, err
-		}
-		if c.old.Quantity, err = decimal.NewFromString(qty); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }
 
 // FindRecordHistory implements vintry.InventoryWriter.

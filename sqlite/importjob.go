@@ -238,12 +238,8 @@ func (db *DB) FindImportJobs(ctx context.Context, page vintry.PageRequest) ([]vi
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM import_jobs WHERE tenant_id = ?`, tenantID).Scan(&total); err != nil {
 			return err
 		}
-		before := page.Cursor.AfterID // the cursor holds the last id seen; older jobs have smaller ids
-		if before == 0 {
-			before = 1<<63 - 1
-		}
 		rows, err := tx.QueryContext(ctx, importJobSelect+` WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
-			tenantID, before, page.PerPage+1)
+			tenantID, page.BeforeID(), page.PerPage+1)
 		if err != nil {
 			return err
 		}

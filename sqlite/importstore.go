@@ -88,43 +88,36 @@ func (s importStore) loadRefs(ctx context.Context, table, column string, names [
 // parameter, so the statement stays short and is parsed once, however many
 // keys there are (a VALUES list of 2000 placeholders cost more to parse than
 // to run). CROSS JOIN keeps json_each as the outer loop over the unique index.
+// The keys are one chunk's (see importer.ChunkRows).
 func (s importStore) LoadRecords(ctx context.Context, keys []importer.Key) (map[importer.Key]importer.Record, error) {
 	out := make(map[importer.Key]importer.Record, len(keys))
-	for len(keys) > 0 {
-		chunk := keys[:min(len(keys), 10000)]
-		keys = keys[len(chunk):]
-		tuples := make([][4]any, len(chunk))
-		for i, k := range chunk {
-			tuples[i] = [4]any{k.ItemID, k.BinID, k.LotID, k.DateFilled}
-		}
-		param, err := json.Marshal(tuples)
-		if err != nil {
-			return nil, err
-		}
-		rows, err := s.tx.QueryContext(ctx, `
-			SELECT inv.id, inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled, inv.quantity, inv.uom_id, COALESCE(inv.last_job_id, 0)
-			FROM json_each(?) AS k CROSS JOIN inventory inv
-			WHERE inv.tenant_id = ? AND inv.item_id = k.value ->> 0 AND inv.bin_id = k.value ->> 1
-			      AND inv.lot_id = k.value ->> 2 AND inv.date_filled = k.value ->> 3`,
-			string(param), s.tenantID)
-		if err != nil {
-			return nil, err
-		}
-		if err := scanRecords(rows, out); err != nil {
-			return nil, err
-		}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	tuples := make([][4]any, len(keys))
+	for i, k := range keys {
+		tuples[i] = [4]any{k.ItemID, k.BinID, k.LotID, k.DateFilled}
+	}
+	param, err := json.Marshal(tuples)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.tx.QueryContext(ctx, `
+		SELECT inv.id, inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled, inv.quantity, inv.uom_id, COALESCE(inv.last_job_id, 0)
+		FROM json_each(?) AS k CROSS JOIN inventory inv
+		WHERE inv.tenant_id = ? AND inv.item_id = k.value ->> 0 AND inv.bin_id = k.value ->> 1
+		      AND inv.lot_id = k.value ->> 2 AND inv.date_filled = k.value ->> 3`,
+		string(param), s.tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if err := scanRecords(rows, out); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
 
-type rowsScanner interface {
-	Next() bool
-	Scan(...any) error
-	Close() error
-	Err() error
-}
-
-func scanRecords(rows rowsScanner, out map[importer.Key]importer.Record) error {
+func scanRecords(rows *sql.Rows, out map[importer.Key]importer.Record) error {
 	defer rows.Close()
 	for rows.Next() {
 		var k importer.Key
@@ -161,44 +154,38 @@ func (s importStore) RollbackToSavepoint(ctx context.Context) error {
 // that created it. A record the job wrote before (in an earlier chunk) keeps
 // that one change: its history row, if any, gets the new state.
 //
-// The writes travel as JSON array parameters, a chunk at a time, and each
-// kind is one statement over json_each: per-row statements spent about a
+// The writes (one chunk's: importer.Apply decides and writes ChunkRows rows at
+// a time) travel as JSON array parameters, and each kind is one statement
+// over json_each: per-row statements spent about a
 // third of their time in database/sql and the driver (argument conversion,
 // one goroutine per call). The array order is the write order, so ids are
 // given (and history rows written) in the same order as row by row.
 func (s importStore) ApplyWrites(ctx context.Context, writes []importer.Write) error {
 	now := formatTime(s.tx.now)
-	for len(writes) > 0 {
-		chunk := writes[:min(len(writes), 10000)]
-		writes = writes[len(chunk):]
-		var creates, updates, changes, again [][]any
-		for _, w := range chunk {
-			qty := vintry.FormatQuantity(w.Quantity)
-			switch {
-			case w.RecordID == 0:
-				creates = append(creates, []any{w.Key.ItemID, w.Key.BinID, w.Key.LotID, w.Key.DateFilled, qty, w.UOMID})
-				continue
-			case w.Old.LastJobID == s.jobID:
-				again = append(again, []any{w.RecordID, qty, w.UOMID})
-			default:
-				changes = append(changes, []any{w.RecordID, qty, w.UOMID, vintry.FormatQuantity(w.Old.Quantity), w.Old.UOMID})
-			}
-			updates = append(updates, []any{w.RecordID, qty, w.UOMID})
+	var creates, updates, changes, again [][]any
+	for _, w := range writes {
+		qty := vintry.FormatQuantity(w.Quantity)
+		switch {
+		case w.RecordID == 0:
+			creates = append(creates, []any{w.Key.ItemID, w.Key.BinID, w.Key.LotID, w.Key.DateFilled, qty, w.UOMID})
+			continue
+		case w.Old.LastJobID == s.jobID:
+			again = append(again, []any{w.RecordID, qty, w.UOMID})
+		default:
+			changes = append(changes, []any{w.RecordID, qty, w.UOMID, vintry.FormatQuantity(w.Old.Quantity), w.Old.UOMID})
 		}
-		if err := s.insertRecords(ctx, now, creates); err != nil {
-			return err
-		}
-		if err := s.insertChanges(ctx, now, changes); err != nil {
-			return err
-		}
-		if err := s.updateRecords(ctx, now, updates); err != nil {
-			return err
-		}
-		if err := s.updateChanges(ctx, again); err != nil {
-			return err
-		}
+		updates = append(updates, []any{w.RecordID, qty, w.UOMID})
 	}
-	return nil
+	if err := s.insertRecords(ctx, now, creates); err != nil {
+		return err
+	}
+	if err := s.insertChanges(ctx, now, changes); err != nil {
+		return err
+	}
+	if err := s.updateRecords(ctx, now, updates); err != nil {
+		return err
+	}
+	return s.updateChanges(ctx, again)
 }
 
 // insertRecords creates records: [item, bin, lot, date, quantity, uom].
@@ -285,40 +272,6 @@ func (s importStore) updateChanges(ctx context.Context, again [][]any) error {
 		}
 	}
 	return nil
-}
-
-// change is one history row: a record's state before (and after) an update
-// or a delete.
-type change struct {
-	recordID      int64
-	key           importer.Key
-	op            string
-	old           importer.Record
-	newQty        *string
-	newUOM        int64
-	jobID         int64
-	recordCreated string
-	recordJob     sql.NullInt64
-}
-
-func (tx *Tx) prepareChange(ctx context.Context) (*sql.Stmt, error) {
-	return tx.PrepareContext(ctx, `
-		INSERT INTO inventory_changes (tenant_id, record_id, item_id, bin_id, lot_id, date_filled, op,
-			old_quantity, old_uom_id, new_quantity, new_uom_id, job_id, record_created_at, record_job_id, changed_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
-}
-
-func (c change) insert(ctx context.Context, stmt *sql.Stmt, tenantID int64, now string) error {
-	var newUOM, jobID any
-	if c.newQty != nil {
-		newUOM = c.newUOM
-	}
-	if c.jobID != 0 {
-		jobID = c.jobID
-	}
-	_, err := stmt.ExecContext(ctx, tenantID, c.recordID, c.key.ItemID, c.key.BinID, c.key.LotID, c.key.DateFilled, c.op,
-		vintry.FormatQuantity(c.old.Quantity), c.old.UOMID, c.newQty, newUOM, jobID, c.recordCreated, c.recordJob, now)
-	return err
 }
 
 func marks(n int) string {

@@ -176,12 +176,8 @@ func (db *DB) FindWebhookDeliveries(ctx context.Context, webhookID int64, page v
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM webhook_deliveries WHERE webhook_id = ?`, webhookID).Scan(&total); err != nil {
 			return err
 		}
-		before := page.Cursor.AfterID // the last id seen; older deliveries have smaller ids
-		if before == 0 {
-			before = 1<<63 - 1
-		}
 		rows, err := tx.QueryContext(ctx, deliverySelect+` WHERE webhook_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
-			webhookID, before, page.PerPage+1)
+			webhookID, page.BeforeID(), page.PerPage+1)
 		if err != nil {
 			return err
 		}
