@@ -35,12 +35,12 @@ func SafeCell(s string) string {
 // and trimmed values.
 func WriteStaging(w io.Writer, src Source) error {
 	header := append([]string{"line"}, vintry.ColumnNames[:]...)
-	s := newSheet(w, header)
+	s := NewSheet(w, header)
 	cells := make([]string, 0, len(header))
 	err := src(func(rows []vintry.ImportRow) error {
 		for i := range rows {
 			cells = rowCells(cells[:0], &rows[i])
-			if err := s.row(cells); err != nil {
+			if err := s.Row(cells); err != nil {
 				return err
 			}
 		}
@@ -49,14 +49,14 @@ func WriteStaging(w io.Writer, src Source) error {
 	if err != nil {
 		return err
 	}
-	return s.flush()
+	return s.Flush()
 }
 
 // WriteOutput writes the output file of an import of the rows of src: the
 // staging file with each row's result and message (its first error).
 func WriteOutput(w io.Writer, src Source, o *Outcome) error {
 	header := append([]string{"line"}, vintry.ColumnNames[:]...)
-	s := newSheet(w, append(header, "result", "message"))
+	s := NewSheet(w, append(header, "result", "message"))
 	cells := make([]string, 0, len(header)+2)
 	i, failed := 0, 0
 	err := src(func(rows []vintry.ImportRow) error {
@@ -70,7 +70,7 @@ func WriteOutput(w io.Writer, src Source, o *Outcome) error {
 				failed++
 			}
 			cells = append(rowCells(cells[:0], &rows[j]), string(result), msg)
-			if err := s.row(cells); err != nil {
+			if err := s.Row(cells); err != nil {
 				return err
 			}
 			i++
@@ -80,18 +80,18 @@ func WriteOutput(w io.Writer, src Source, o *Outcome) error {
 	if err != nil {
 		return err
 	}
-	return s.flush()
+	return s.Flush()
 }
 
 // WriteErrors writes the errors file of an import: one line per error.
 func WriteErrors(w io.Writer, o *Outcome) error {
-	s := newSheet(w, []string{"line", "field", "value", "message", "hint"})
+	s := NewSheet(w, []string{"line", "field", "value", "message", "hint"})
 	for _, e := range o.Errors {
-		if err := s.row([]string{strconv.Itoa(e.Row), e.Field, e.Value, e.Message, e.Hint}); err != nil {
+		if err := s.Row([]string{strconv.Itoa(e.Row), e.Field, e.Value, e.Message, e.Hint}); err != nil {
 			return err
 		}
 	}
-	return s.flush()
+	return s.Flush()
 }
 
 // FailedOutcome is the outcome of an import that failed as a whole, before
@@ -113,31 +113,34 @@ func rowCells(cells []string, r *vintry.ImportRow) []string {
 // six columns, values as received.
 func InputCSV(rows []vintry.ImportRow) ([]byte, error) {
 	var b bytes.Buffer
-	s := newSheet(&b, vintry.ColumnNames[:])
+	s := NewSheet(&b, vintry.ColumnNames[:])
 	for _, r := range rows {
-		if err := s.row(r.Values[:]); err != nil {
+		if err := s.Row(r.Values[:]); err != nil {
 			return nil, err
 		}
 	}
-	err := s.flush()
+	err := s.Flush()
 	return b.Bytes(), err
 }
 
-// sheet writes a CSV file whose cells are made safe for spreadsheets.
-type sheet struct {
+// Sheet writes a CSV file whose cells are made safe for spreadsheets
+// (SafeCell): every CSV file Vintry generates is written through one, so
+// none can carry a formula into a spreadsheet.
+type Sheet struct {
 	w    *csv.Writer
 	safe []string // the row being written, reused
 }
 
-// newSheet starts a sheet on w with its header. Errors of w show in the
-// following row or flush.
-func newSheet(w io.Writer, header []string) *sheet {
-	s := &sheet{w: csv.NewWriter(w)}
-	s.w.Write(header)
+// NewSheet starts a sheet on w with its header. Errors of w show in the
+// following Row or Flush.
+func NewSheet(w io.Writer, header []string) *Sheet {
+	s := &Sheet{w: csv.NewWriter(w)}
+	s.Row(header)
 	return s
 }
 
-func (s *sheet) row(cells []string) error {
+// Row writes one row, each cell made safe.
+func (s *Sheet) Row(cells []string) error {
 	s.safe = s.safe[:0]
 	for _, c := range cells {
 		s.safe = append(s.safe, SafeCell(c))
@@ -145,7 +148,8 @@ func (s *sheet) row(cells []string) error {
 	return s.w.Write(s.safe)
 }
 
-func (s *sheet) flush() error {
+// Flush writes what is buffered and returns the first error of the sheet.
+func (s *Sheet) Flush() error {
 	s.w.Flush()
 	return s.w.Error()
 }

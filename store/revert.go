@@ -2,7 +2,6 @@ package store
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"sort"
 	"strconv"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/importer"
 )
 
 // RevertKey is a record's key, by ids and by names.
@@ -429,29 +429,29 @@ func stateCells(a, b *RevertState) []string {
 	return cells
 }
 
+// csvFile is a revert file built in memory, written through the importer's
+// Sheet like every generated file (cells safe for spreadsheets).
 type csvFile struct {
 	buf bytes.Buffer
-	w   *csv.Writer
+	w   *importer.Sheet
 	err error
 }
 
 func newCSV(header []string) *csvFile {
 	f := &csvFile{}
-	f.w = csv.NewWriter(&f.buf)
-	f.row(header)
+	f.w = importer.NewSheet(&f.buf, header)
 	return f
 }
 
 func (f *csvFile) row(cells []string) {
 	if f.err == nil {
-		f.err = f.w.Write(cells)
+		f.err = f.w.Row(cells)
 	}
 }
 
 func (f *csvFile) bytes() ([]byte, error) {
-	f.w.Flush()
-	if f.err == nil {
-		f.err = f.w.Error()
+	if err := f.w.Flush(); f.err == nil {
+		f.err = err
 	}
 	return f.buf.Bytes(), f.err
 }

@@ -1,12 +1,15 @@
 package store
 
 import (
+	"bytes"
+	"encoding/csv"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
 	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/importer"
 )
 
 const job = 10 // the job being reverted
@@ -204,5 +207,41 @@ func TestPlanRevertCountsAndFiles(t *testing.T) {
 	}
 	if string(files.Errors) != "line,field,value,message,hint\n4,record_id,3,The record was updated later by job 20,\n" {
 		t.Errorf("errors file:\n%s", files.Errors)
+	}
+}
+
+// TestRevertFilesAreSafeForSpreadsheets renders the files of a revert whose
+// record has names a spreadsheet would run as formulas: no cell of any of
+// the four files may start with =, +, -, @, tab or CR unless it is a number.
+func TestRevertFilesAreSafeForSpreadsheets(t *testing.T) {
+	k := key
+	k.Item, k.Bin, k.Lot = `=HYPERLINK("http://x","y")`, "+SS-01", "@LOT"
+	in := RevertInput{JobID: job, Changes: []RevertChange{ch(1, 7, "update", st("5"), st("6"), job)},
+		Current: []RevertRecord{cur(7, "6", 3)}}
+	in.Changes[0].Key, in.Current[0].Key = k, k
+	in.Current[0].State.UOM, in.Changes[0].Old.UOM, in.Changes[0].New.UOM = "-gal", "-gal", "\tgal"
+	plan, err := PlanRevert(in, vintry.RevertOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := RevertJobFiles(plan)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, b := range map[string][]byte{"input": files.Input, "staging": files.Staging, "output": files.Output, "errors": files.Errors} {
+		rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for _, row := range rows {
+			for _, cell := range row {
+				if importer.SafeCell(cell) != cell {
+					t.Errorf("%s file: unsafe cell %q", name, cell)
+				}
+			}
+		}
+	}
+	if !strings.Contains(string(files.Output), `"'=HYPERLINK(""http://x"",""y"")"`) {
+		t.Errorf("output file does not keep the escaped item:\n%s", files.Output)
 	}
 }
