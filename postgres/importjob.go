@@ -81,7 +81,6 @@ func (db *DB) runImport(ctx context.Context, tx *Tx, job *vintry.ImportJob, src 
 // (src) and outcome as they are stored, its input (when not nil) and the
 // job's final state: in one round trip for a small job.
 func (tx *Tx) finishWithFiles(ctx context.Context, job *vintry.ImportJob, out *importer.Outcome, src importer.Source, input []byte) error {
-	job.StepsDone, job.CompletedAt = len(vintry.JobSteps), &tx.now
 	fb := &fileBatch{tx: tx, batch: &pgx.Batch{}}
 	if input != nil {
 		tx.queueFile(fb.batch, job, vintry.FileInput, input)
@@ -94,6 +93,10 @@ func (tx *Tx) finishWithFiles(ctx context.Context, job *vintry.ImportJob, out *i
 			return err
 		}
 	}
+	// The job finishes now, after its apply and files, not when its
+	// transaction began.
+	done := tx.db.Now().UTC().Truncate(time.Microsecond)
+	job.StepsDone, job.CompletedAt = len(vintry.JobSteps), &done
 	if err := queueFinishImportJob(fb.batch, job); err != nil {
 		return err
 	}

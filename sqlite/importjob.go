@@ -86,7 +86,10 @@ func (tx *Tx) finishWithFiles(ctx context.Context, job *vintry.ImportJob, out *i
 			return err
 		}
 	}
-	job.StepsDone, job.CompletedAt = len(vintry.JobSteps), &tx.now
+	// The job finishes now, after its apply and files, not when its
+	// transaction began.
+	done := tx.db.Now().UTC()
+	job.StepsDone, job.CompletedAt = len(vintry.JobSteps), &done
 	if err := tx.finishImportJob(ctx, job); err != nil {
 		return err
 	}
