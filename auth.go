@@ -35,16 +35,6 @@ func PrincipalFromContext(ctx context.Context) (Principal, bool) {
 	return p, ok
 }
 
-// MustPrincipal returns the principal of ctx or an EUNAUTHORIZED error, so a
-// storage method can never run a tenant query without one.
-func MustPrincipal(ctx context.Context) (Principal, error) {
-	p, ok := PrincipalFromContext(ctx)
-	if !ok || p.TenantID == 0 {
-		return Principal{}, Errorf(EUNAUTHORIZED, "Unauthenticated.")
-	}
-	return p, nil
-}
-
 // Authentication messages, exactly as the API documents them.
 const (
 	MsgInvalidCredentials = "Invalid credentials."
