@@ -13,19 +13,21 @@ type jobStatusResponse struct {
 }
 
 type jobStatus struct {
-	JobLogID      int64             `json:"job_log_id"`
-	Status        vintry.JobStatus  `json:"status"`
-	Type          string            `json:"type"`
-	Description   string            `json:"description"`
-	Progress      jobProgress       `json:"progress"`
-	Summary       vintry.Summary    `json:"summary"`
-	Errors        []vintry.RowError `json:"errors"`
-	DryRun        bool              `json:"dry_run"`
-	Files         jobFiles          `json:"files"`
-	JobStatusLink string            `json:"job_status_link"`
-	Timestamps    jobTimestamps     `json:"timestamps"`
-	UserID        int64             `json:"user_id"`
-	Log           []string          `json:"log"`
+	JobLogID    int64            `json:"job_log_id"`
+	Status      vintry.JobStatus `json:"status"`
+	Type        string           `json:"type"`
+	Description string           `json:"description"`
+	Progress    jobProgress      `json:"progress"`
+	Summary     vintry.Summary   `json:"summary"`
+	// Errors is set (possibly empty) on the status endpoint and nil in
+	// the jobs list, which leaves row errors out.
+	Errors        *[]vintry.RowError `json:"errors,omitempty"`
+	DryRun        bool               `json:"dry_run"`
+	Files         jobFiles           `json:"files"`
+	JobStatusLink string             `json:"job_status_link"`
+	Timestamps    jobTimestamps      `json:"timestamps"`
+	UserID        int64              `json:"user_id"`
+	Log           []string           `json:"log"`
 	// The revert links, present when set.
 	RevertsJobLogID    *int64 `json:"reverts_job_log_id,omitempty"`
 	RevertedByJobLogID *int64 `json:"reverted_by_job_log_id,omitempty"`
@@ -65,7 +67,7 @@ func newJobStatus(baseURL, tenantSlug string, j *vintry.ImportJob) jobStatus {
 	st := jobStatus{
 		JobLogID: j.ID, Status: j.Status, Type: vintry.JobType, Description: jobDescription(j),
 		Progress: jobProgress{CompletedSteps: j.StepsDone, TotalSteps: len(vintry.JobSteps)},
-		Summary:  j.Summary, Errors: j.Errors, DryRun: j.Args.DryRun,
+		Summary:  j.Summary, DryRun: j.Args.DryRun,
 		Files:         fileURLs(tenantSlug, j),
 		JobStatusLink: jobLogURL(baseURL, tenantSlug, j.ID),
 		Timestamps:    jobTimestamps{CreatedAt: formatTime(j.CreatedAt), StartedAt: formatTimePtr(j.StartedAt), CompletedAt: formatTimePtr(j.CompletedAt)},
@@ -83,9 +85,11 @@ func newJobStatus(baseURL, tenantSlug string, j *vintry.ImportJob) jobStatus {
 	if j.RevertedByJobID != 0 {
 		st.RevertedByJobLogID = &j.RevertedByJobID
 	}
-	if st.Errors == nil {
-		st.Errors = []vintry.RowError{}
+	errs := j.Errors
+	if errs == nil {
+		errs = []vintry.RowError{}
 	}
+	st.Errors = &errs
 	if st.Log == nil {
 		st.Log = []string{}
 	}
@@ -128,6 +132,7 @@ func (s *Server) handleImportJobList(w http.ResponseWriter, r *http.Request) {
 	data := make([]jobStatus, len(jobs))
 	for i := range jobs {
 		data[i] = s.jobStatus(r, &jobs[i])
+		data[i].Errors = nil // the list carries summaries, not row errors (§5)
 	}
 	writeJSON(w, http.StatusOK, newListResponse("Import jobs retrieved successfully", data, p))
 }

@@ -205,6 +205,14 @@ const importJobSelect = `
 	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0)
 	FROM import_jobs`
 
+// importJobListSelect is importJobSelect without the row errors, which a
+// list never shows: a page's size and cost do not grow with its jobs' errors.
+const importJobListSelect = `
+	SELECT id, tenant_id, user_id, type, source, status, args, total, created, updated, unchanged, failed, deleted,
+	       '[]', steps_done, log, file_name, created_at, started_at, completed_at,
+	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0)
+	FROM import_jobs`
+
 func scanImportJob(row pgx.Row) (*vintry.ImportJob, error) {
 	j := &vintry.ImportJob{}
 	var status, args, errs, logLines string
@@ -261,7 +269,7 @@ func (db *DB) FindImportJobs(ctx context.Context, page vintry.PageRequest) ([]vi
 		if err := tx.QueryRow(ctx, `SELECT count(*) FROM import_jobs WHERE tenant_id = $1`, tenantID).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, importJobSelect+` WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
+		rows, err := tx.Query(ctx, importJobListSelect+` WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
 			tenantID, page.BeforeID(), page.PerPage+1)
 		if err != nil {
 			return err

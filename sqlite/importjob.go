@@ -184,6 +184,14 @@ const importJobSelect = `
 	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0)
 	FROM import_jobs`
 
+// importJobListSelect is importJobSelect without the row errors, which a
+// list never shows: a page's size and cost do not grow with its jobs' errors.
+const importJobListSelect = `
+	SELECT id, tenant_id, user_id, type, source, status, args, total, created, updated, unchanged, failed, deleted,
+	       '[]', steps_done, log, file_name, created_at, started_at, completed_at,
+	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0)
+	FROM import_jobs`
+
 func scanImportJob(row interface{ Scan(...any) error }) (*vintry.ImportJob, error) {
 	j := &vintry.ImportJob{}
 	var status, args, errs, logLines, created string
@@ -241,7 +249,7 @@ func (db *DB) FindImportJobs(ctx context.Context, page vintry.PageRequest) ([]vi
 		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM import_jobs WHERE tenant_id = ?`, tenantID).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, importJobSelect+` WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
+		rows, err := tx.QueryContext(ctx, importJobListSelect+` WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
 			tenantID, page.BeforeID(), page.PerPage+1)
 		if err != nil {
 			return err
