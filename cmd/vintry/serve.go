@@ -24,7 +24,7 @@ type ServeCmd struct {
 	MaxRecords     int           `name:"max-records" default:"1000" help:"Records per import request."`
 	MaxUploadBytes int64         `name:"max-upload-bytes" default:"10485760" help:"Largest request body or CSV file, in bytes."`
 	BaseURL        string        `name:"base-url" help:"scheme://host used in job_status_link (default: from each request)."`
-	TokenTTL       time.Duration `name:"token-ttl" help:"Lifetime of tokens created through the API; 0 never expires."`
+	TokenTTL       time.Duration `name:"token-ttl" default:"2160h" help:"Lifetime of tokens created through the API (default 90 days); 0 never expires."`
 	RateLimit      int           `name:"rate-limit" default:"120" help:"Requests a minute per API token; 0 turns the limit off."`
 	LoginRateLimit int           `name:"login-rate-limit" default:"10" help:"Token requests a minute per client IP and per email; 0 turns the limit off."`
 	Workers        int           `default:"2" help:"Import jobs run at once on this node."`
