@@ -50,7 +50,14 @@ type ImportRow struct {
 	// when there is none: a map, not an array, keeps the rows of a large CSV
 	// file (which never has any) small.
 	TypeErrors map[Column]string
+	// Problem, when not nil, is wrong with the record as a whole (a CSV row
+	// with more fields than the header); it is reported with field "file".
+	Problem *RowProblem
 }
+
+// RowProblem is a problem of a whole input record: its message, the text
+// it is about and a hint.
+type RowProblem struct{ Message, Value, Hint string }
 
 // RowError is one problem with one input row.
 type RowError struct {

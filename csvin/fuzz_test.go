@@ -42,7 +42,8 @@ func addSamples(f *testing.F) {
 func FuzzReader(f *testing.F) {
 	addSamples(f)
 	for _, s := range []string{"", "\xEF\xBB\xBF", "a,b\n\"x\ny\",z\n1,2", "a;b\r\n\"1;2", "\xFF\xFEa\x00,\x00b\x00\n\x00",
-		"\xFE\xFF\x00a\x00\n\x00\"", "\n\n,,\n a \t b\n", "a\"b", "\"a\"\"\"", "Ros\xE9;x\r\n\xE9\r"} {
+		"\xFE\xFF\x00a\x00\n\x00\"", "\n\n,,\n a \t b\n", "a\"b", "\"a\"\"\"", "Ros\xE9;x\r\n\xE9\r",
+		"a,b\r1,2\r", "a\r\"x\ry\"\r\n", ",,,,\ra,b,c\r1,2,3,4"} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -57,7 +58,8 @@ func FuzzReader(f *testing.F) {
 			checkClientError(t, err)
 			return
 		}
-		maxLine := bytes.Count(data, []byte{'\n'}) + 1
+		// LF, CRLF and a bare CR each end a line.
+		maxLine := bytes.Count(data, []byte{'\n'}) + bytes.Count(data, []byte{'\r'}) + 1
 		checkLine(t, r.HeaderLine(), 0, maxLine)
 		checkUTF8(t, r.Header())
 		m, _ := csvin.ResolveMapping(r.Header(), false, nil) // the zero Mapping on error
@@ -71,6 +73,9 @@ func FuzzReader(f *testing.F) {
 			}
 			checkLine(t, rec.Line, last, maxLine)
 			checkUTF8(t, rec.Fields)
+			if len(rec.Fields) > csvin.MaxColumns {
+				t.Fatalf("line %d has %d fields; at most %d may pass", rec.Line, len(rec.Fields), csvin.MaxColumns)
+			}
 			m.Values(rec)
 			last = rec.Line
 		}
@@ -239,7 +244,8 @@ func FuzzReadUpload(f *testing.F) {
 		if len(rows) == 0 || len(rows) > fuzzMaxRows {
 			t.Fatalf("%d rows", len(rows))
 		}
-		maxLine := bytes.Count(data, []byte{'\n'}) + 1
+		// LF, CRLF and a bare CR each end a line.
+		maxLine := bytes.Count(data, []byte{'\n'}) + bytes.Count(data, []byte{'\r'}) + 1
 		last := 1
 		for _, row := range rows {
 			checkLine(t, row.Line, last, maxLine)

@@ -47,6 +47,10 @@ type Reader struct {
 // whitespace are skipped before the header. Header names are trimmed of
 // surrounding whitespace.
 //
+// CRLF, LF and a bare CR each end a line. A header of more than MaxColumns
+// fields returns a *vintry.Error EINVALID "The header has N columns; at most
+// 1000 are allowed.", counted without holding them.
+//
 // An input with no header row returns a *vintry.Error EINVALID "The file has
 // no header row."; a CSV syntax error in the header returns EINVALID naming
 // the line (see Next); a read error from r is returned wrapped.
@@ -55,12 +59,12 @@ func NewReader(r io.Reader, enc Encoding) (*Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	br := bufio.NewReaderSize(dec, sniffSize)
+	br := bufio.NewReaderSize(&crReader{r: dec}, sniffSize)
 	delim, err := sniffDelimiter(br)
 	if err != nil {
 		return nil, err
 	}
-	cr := csv.NewReader(br)
+	cr := csv.NewReader(newWidthLimit(br, delim))
 	cr.Comma = delim
 	cr.FieldsPerRecord = -1
 	cr.ReuseRecord = true
@@ -93,9 +97,10 @@ func (r *Reader) Delimiter() rune { return r.delim }
 // Next returns the next data record, or io.EOF after the last one. It skips
 // blank lines and records whose fields are all empty or whitespace (such as
 // ",,,,,"). Record.Line is the physical line the record starts on: a quoted
-// field holding newlines spans several lines, and CRLF and LF each end one
-// line. Ragged records are returned as they are, with fewer or more fields
-// than the header. Record.Fields is reused by the following call, so the
+// field holding newlines spans several lines, and CRLF, LF and a bare CR
+// each end one line. Ragged records are returned as they are, with fewer or
+// more fields than the header, up to MaxColumns; a record with more fields
+// is an EINVALID error "Line N has M fields; at most 1000 are allowed.". Record.Fields is reused by the following call, so the
 // caller must copy what it keeps.
 //
 // A CSV syntax error (an unterminated quoted field, a bare or extraneous
@@ -130,6 +135,10 @@ func blank(fields []string) bool {
 func readError(err error) error {
 	if err == io.EOF {
 		return io.EOF
+	}
+	var verr *vintry.Error
+	if errors.As(err, &verr) {
+		return verr // a record over MaxColumns fields
 	}
 	var pe *csv.ParseError
 	if !errors.As(err, &pe) {

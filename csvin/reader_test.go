@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
+	"testing/iotest"
 	"unicode/utf16"
 
 	"github.com/vintry/vintry"
@@ -117,6 +119,16 @@ func TestReader(t *testing.T) {
 			[]csvin.Record{rec(2, "1", "2")}},
 		{"ragged rows", []byte("a,b,c\n1,2\n1,2,3,4\n5\n"), csvin.UTF8, ',', []string{"a", "b", "c"}, 1,
 			[]csvin.Record{rec(2, "1", "2"), rec(3, "1", "2", "3", "4"), rec(4, "5")}},
+		{"bare CR line ends", []byte("a,b\r1,2\r\r3,4\r"), csvin.UTF8, ',', []string{"a", "b"}, 1,
+			[]csvin.Record{rec(2, "1", "2"), rec(4, "3", "4")}},
+		{"bare CR without a final line end", []byte("a;b\r1;2"), csvin.UTF8, ';', []string{"a", "b"}, 1,
+			[]csvin.Record{rec(2, "1", "2")}},
+		{"quoted bare CR", []byte("a,b\r\"l1\rl2\",z\r3,4\r"), csvin.UTF8, ',', []string{"a", "b"}, 1,
+			[]csvin.Record{rec(2, "l1\nl2", "z"), rec(4, "3", "4")}},
+		{"CR before CRLF", []byte("a,b\r\r\n1,2\r\n"), csvin.UTF8, ',', []string{"a", "b"}, 1,
+			[]csvin.Record{rec(3, "1", "2")}},
+		{"a header of 1000 columns", []byte(strings.Repeat("h,", 999) + "h\n" + strings.Repeat(",", 999) + "\n1\n"),
+			csvin.UTF8, ',', slices.Repeat([]string{"h"}, 1000), 1, []csvin.Record{rec(3, "1")}},
 		{"fields are not trimmed", []byte("a,b\n 1 , 2 \n"), csvin.UTF8, ',', []string{"a", "b"}, 1,
 			[]csvin.Record{rec(2, " 1 ", " 2 ")}},
 	}
@@ -168,6 +180,18 @@ func TestReaderErrors(t *testing.T) {
 		{"text after a closing quote", []byte("a,b\n1,2\n\n\n\n\n\"x\"y,3\n"), `Line 7: extraneous or missing " in quoted field`},
 		{"bare quote", []byte("a,b\r\n1,x\"y\r\n"), `Line 2: bare " in non-quoted field`},
 		{"bare quote in the header", []byte("\n\na\"b,c\n"), `Line 3: bare " in non-quoted field`},
+		{"a header of 1001 columns", []byte(strings.Repeat("h,", 1000) + "h\n1\n"),
+			"The header has 1001 columns; at most 1000 are allowed."},
+		{"a header of 4 million columns", []byte("\n,,,\n" + strings.Repeat(",", 4_000_000) + "h\n1\n"),
+			"The header has 4000001 columns; at most 1000 are allowed."},
+		{"a quoted header over the limit", []byte(strings.Repeat(`"a,b",`, 1200) + "\"x\ny\"\n1\n"),
+			"The header has 1201 columns; at most 1000 are allowed."},
+		{"a blank line over the limit", []byte("\n" + strings.Repeat(",", 2000) + "\na\n"),
+			"Line 2 has 2001 fields; at most 1000 are allowed."},
+		{"a data row over the limit", []byte("a,b\n1,2\n\"x\ny\"" + strings.Repeat(",", 3000) + "\n1,2\n"),
+			"Line 3 has 3001 fields; at most 1000 are allowed."},
+		{"a data row over the limit at the end", []byte("a,b\r" + strings.Repeat(",", 3000)),
+			"Line 2 has 3001 fields; at most 1000 are allowed."},
 		{"unterminated quote in UTF-16", utf16File("a,b\r\n\"1\r\n2\r\n", true),
 			`Line 2: extraneous or missing " in quoted field (detected on line 3)`},
 	}
@@ -186,6 +210,32 @@ func TestReaderErrors(t *testing.T) {
 				t.Errorf("Fields = %q; want the message under \"file\"", e.Fields)
 			}
 		})
+	}
+}
+
+// TestReaderSmallReads reads line ends and wide records one byte at a time,
+// so every CR and every field falls on a read boundary.
+func TestReaderSmallReads(t *testing.T) {
+	t.Parallel()
+	r, err := csvin.NewReader(iotest.OneByteReader(strings.NewReader("a,b\r\r1,\"x\ry\"\r\n3,4\r")), csvin.UTF8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []csvin.Record
+	for {
+		rec, err := r.Next()
+		if err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, csvin.Record{Line: rec.Line, Fields: slices.Clone(rec.Fields)})
+	}
+	checkRecords(t, got, []csvin.Record{rec(3, "1", "x\ny"), rec(5, "3", "4")})
+
+	_, err = csvin.NewReader(iotest.OneByteReader(strings.NewReader("\r"+strings.Repeat("h,", 1500)+"\r1\r")), csvin.UTF8)
+	if want := "The header has 1501 columns; at most 1000 are allowed."; vintry.ErrorMessage(err) != want {
+		t.Errorf("err = %v; want %q", err, want)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/vintry/vintry"
 )
@@ -22,6 +23,7 @@ type Upload struct {
 	file    io.ReaderAt
 	size    int64
 	maxRows int
+	columns int // in the header
 }
 
 // OpenUpload reads the encoding, header and mapping of an import file of
@@ -43,6 +45,7 @@ func OpenUpload(file io.ReaderAt, size int64, exact bool, mappings FieldMappings
 		return nil, err
 	}
 	u.Encoding, u.Delimiter, u.Mapping = enc, r.Delimiter(), m
+	u.columns = len(r.Header())
 	u.Log = append(u.Log, fmt.Sprintf("Read as %s with delimiter %q.", enc, r.Delimiter()))
 	if enc == Windows1252 {
 		u.Log = append(u.Log, "The file is not valid UTF-8, so it was read as Windows-1252.")
@@ -75,6 +78,20 @@ func (u *Upload) Each(chunk int, fn func([]vintry.ImportRow) error) error {
 	return err
 }
 
+// extraFields returns the problem of a record with more fields than the
+// header, or nil: a value that held the delimiter unquoted (a decimal comma
+// in 1,25) must not be cut off silently.
+func (u *Upload) extraFields(rec Record) *vintry.RowProblem {
+	if len(rec.Fields) <= u.columns {
+		return nil
+	}
+	return &vintry.RowProblem{
+		Message: fmt.Sprintf("Line %d has %d fields; the header has %d.", rec.Line, len(rec.Fields), u.columns),
+		Value:   strings.Join(rec.Fields[u.columns:], string(u.Delimiter)),
+		Hint:    fmt.Sprintf("a value holds the delimiter %q: quote it (a decimal comma as \"1,25\") or remove it", u.Delimiter),
+	}
+}
+
 // each is Each, counting the rows; with fn nil it only counts them.
 func (u *Upload) each(chunk int, fn func([]vintry.ImportRow) error) (int, error) {
 	r, err := NewReader(u.open(), u.Encoding)
@@ -99,7 +116,7 @@ func (u *Upload) each(chunk int, fn func([]vintry.ImportRow) error) (int, error)
 		if fn == nil {
 			continue
 		}
-		rows = append(rows, vintry.ImportRow{Line: rec.Line, Values: u.Mapping.Values(rec)})
+		rows = append(rows, vintry.ImportRow{Line: rec.Line, Values: u.Mapping.Values(rec), Problem: u.extraFields(rec)})
 		if len(rows) == chunk {
 			if err := fn(rows); err != nil {
 				return count, err

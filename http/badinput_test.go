@@ -367,10 +367,12 @@ func parseBadCase(name string, data []byte) (badCase, error) {
 		case "", "lf":
 		case "crlf":
 			text = strings.ReplaceAll(text, "\n", "\r\n")
+		case "cr": // classic Mac line ends
+			text = strings.ReplaceAll(text, "\n", "\r")
 		case "none": // the body ends without the file's final newline
 			text = strings.TrimSuffix(text, "\n")
 		default:
-			return c, fmt.Errorf("newline %q is not lf, crlf or none", newline)
+			return c, fmt.Errorf("newline %q is not lf, crlf, cr or none", newline)
 		}
 		expanded, err := expandTemplate(text)
 		if err != nil {

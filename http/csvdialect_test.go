@@ -109,10 +109,18 @@ func TestCSVDialects(t *testing.T) {
 				"first,124,SS-01,FG-GEN-LOT,2024-01-01,5,gal,9.99\n" +
 				"ragged,124,SS-02,FG-GEN-LOT,2024-01-01,5\n" +
 				",124,SS-03,FG-GEN-LOT,2024-01-01,6,gal,,,extra\n"),
-			summary: summary{Total: 3, Created: 2, Failed: 1}, errors: []string{"3 uom"},
-			stock: map[string]string{
-				k("124", "SS-01", "FG-GEN-LOT", "2024-01-01"): "5 gal",
-				k("124", "SS-03", "FG-GEN-LOT", "2024-01-01"): "6 gal"}},
+			summary: summary{Total: 3, Created: 1, Failed: 2}, errors: []string{"3 uom", "4 file"},
+			stock: map[string]string{k("124", "SS-01", "FG-GEN-LOT", "2024-01-01"): "5 gal"}},
+		{name: "classic Mac line ends (bare CR)", args: argsContinue,
+			file: []byte(strings.ReplaceAll(csvHeader+"124,SS-01,FG-GEN-LOT,2024-01-01,5,gal\n\n"+
+				"\"Multi\nLine\",SS-02,FG-GEN-LOT,2024-01-01,3,gal\n124,SS-03,FG-GEN-LOT,2024-01-01,x,gal\n", "\n", "\r")),
+			summary: summary{Total: 3, Created: 1, Failed: 2}, errors: []string{"4 item_name", "6 quantity"},
+			stock: map[string]string{k("124", "SS-01", "FG-GEN-LOT", "2024-01-01"): "5 gal"}},
+		{name: "a decimal comma is never cut off", args: argsContinue,
+			file: []byte("item_name,bin_name,lot_name,date_filled,uom,quantity\r\n124,SS-01,FG-GEN-LOT,2024-01-01,gal,1,25\r\n" +
+				"124,SS-02,FG-GEN-LOT,2024-01-01,gal,\"1.25\"\r\n"),
+			summary: summary{Total: 2, Created: 1, Failed: 1}, errors: []string{"2 file"},
+			stock: map[string]string{k("124", "SS-02", "FG-GEN-LOT", "2024-01-01"): "1.25 gal"}},
 		{name: "unnamed columns and padded header names", args: argsExact,
 			file: []byte(" item_name ,\tbin_name,lot_name, date_filled ,quantity,uom,,\n" +
 				"124 , SS-01,FG-GEN-LOT,2024-01-01, 5 ,gal,,\n"),

@@ -107,6 +107,10 @@ func parseLocationFeed(data []byte) ([]vintry.LocationFeedRow, error) {
 		} else if err != nil {
 			return nil, err
 		}
+		if n := len(cr.Header()); len(rec.Fields) > n {
+			// A value holding the delimiter unquoted must not be cut off.
+			return nil, vintry.FieldError("file", fmt.Sprintf("Line %d has %d fields; the header has %d.", rec.Line, len(rec.Fields), n))
+		}
 		if len(rows) == vintry.MaxMasterEntries {
 			return nil, vintry.FieldError("file", fmt.Sprintf("Maximum %d entries per request", vintry.MaxMasterEntries))
 		}

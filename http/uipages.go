@@ -1,6 +1,7 @@
 package http
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -160,6 +161,11 @@ func (s *Server) handleUploadFile(w http.ResponseWriter, r *http.Request) {
 	if err == nil && (!strings.HasSuffix(strings.ToLower(form.fileName), ".csv") || !csvin.LooksLikeText(form.file[:min(len(form.file), 8192)])) {
 		err = vintry.FieldError("file", "Invalid file type. Only CSV files are allowed.")
 	}
+	if err == nil {
+		// A file whose header cannot be read (too many columns, a syntax
+		// error) is refused here rather than kept for a mapping page.
+		err = readableHeader(form.file)
+	}
 	if err != nil {
 		s.renderUploadError(w, r, err)
 		return
@@ -170,6 +176,17 @@ func (s *Server) handleUploadFile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/%s/imports/upload/%d", url.PathEscape(r.PathValue("tenant")), id), http.StatusSeeOther)
+}
+
+// readableHeader reports why the header of an uploaded file cannot be read,
+// or nil.
+func readableHeader(data []byte) error {
+	enc, err := csvin.DetectEncoding(bytes.NewReader(data))
+	if err != nil {
+		return err
+	}
+	_, err = csvin.NewReader(bytes.NewReader(data), enc)
+	return err
 }
 
 func (s *Server) renderUploadError(w http.ResponseWriter, r *http.Request, err error) {

@@ -30,6 +30,9 @@ func namesOf(rows []row) Names {
 // even when another field of the row is malformed, so a row's every problem
 // is reported at once.
 func (r *row) resolve(cat *Catalog) {
+	if r.misread {
+		return
+	}
 	check := func(c vintry.Column, refs Refs, msg string) int64 {
 		name := r.values[c]
 		if !r.ok(c) {

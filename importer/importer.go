@@ -242,6 +242,7 @@ type row struct {
 	key      Key
 	uomID    int64
 	errors   []vintry.RowError
+	misread  bool // the record as a whole is wrong: its values are not checked
 }
 
 // parseRow runs the checks of one row that need no database; out receives
@@ -249,6 +250,18 @@ type row struct {
 func parseRow(in vintry.ImportRow, out *RowOutcome) row {
 	out.Line = in.Line
 	r := row{line: in.Line, values: &out.Values}
+	if p := in.Problem; p != nil {
+		// The values may be shifted (an unquoted decimal comma splits one
+		// in two), so their own checks would only mislead.
+		for c := vintry.Column(0); c < vintry.NumColumns; c++ {
+			r.values[c] = strings.TrimSpace(in.Values[c])
+		}
+		r.misread = true
+		r.errors = append(r.errors, vintry.RowError{
+			Row: r.line, Field: "file", Value: strings.Clone(clip(p.Value)), Message: p.Message, Hint: p.Hint,
+		})
+		return r
+	}
 	for c := vintry.Column(0); c < vintry.NumColumns; c++ {
 		r.values[c] = strings.TrimSpace(in.Values[c])
 		switch {
