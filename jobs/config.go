@@ -85,3 +85,11 @@ func (c Config) riverConfig(workers *river.Workers) *river.Config {
 	}
 	return rc
 }
+
+// logger returns the configured logger or slog's default.
+func (c Config) logger() *slog.Logger {
+	if c.Logger != nil {
+		return c.Logger
+	}
+	return slog.Default()
+}

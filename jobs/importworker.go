@@ -68,7 +68,16 @@ type ImportWorker[TTx any] struct {
 	// is cancelled (and rolled back) before River could hand the job to
 	// another worker.
 	JobTimeout time.Duration
+	// Hold, if set, takes the queue job's run lock for the attempt (see
+	// postgres.RunLocks): runCtx ends if the lock is lost, release ends the
+	// hold, and ok is false when another attempt still holds it (this one
+	// then waits and tries again).
+	Hold func(ctx context.Context, queueJobID int64) (runCtx context.Context, release func(), ok bool, err error)
 }
+
+// runHeldRetry is how long an attempt waits when an earlier attempt of the
+// same job still holds its run lock.
+const runHeldRetry = time.Second
 
 // waitForEarlierJob is how long a job waits before it checks again whether
 // the tenant's earlier imports have finished.
@@ -99,6 +108,16 @@ func jobTimeout(rescueAfter time.Duration) time.Duration {
 // rows", "validate rows", then "apply changes" and "write result files" in
 // one transaction with the queue job's completion.
 func (w *ImportWorker[TTx]) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
+	if w.Hold != nil {
+		runCtx, release, ok, err := w.Hold(ctx, job.ID)
+		if err != nil {
+			return err
+		} else if !ok {
+			return river.JobSnooze(runHeldRetry)
+		}
+		defer release()
+		ctx = runCtx
+	}
 	err := w.work(ctx, job)
 	var e *vintry.Error
 	if err == nil || errors.As(err, &e) || job.Attempt < job.MaxAttempts || ctx.Err() != nil {

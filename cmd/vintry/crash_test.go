@@ -167,7 +167,7 @@ func crashFiles(n int) (files []string, want map[string]string) {
 				day = 1000*(f+1) + i // keys of this file only
 			}
 			date := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, day).Format(time.DateOnly)
-			qty := fmt.Sprintf("%d.%d", 100*(f+1)+i, f+1)
+			qty := fmt.Sprintf("%d.%d", 100*(f+1)+i, f%9+1) // no trailing zero: stored as sent
 			fmt.Fprintf(&b, "ZAMNVCAS19,SS-01,RM19CASRUT.ZAM,%s,%s,gal\n", date, qty)
 			want["ZAMNVCAS19|SS-01|RM19CASRUT.ZAM|"+date] = qty
 		}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/vintry/vintry/postgres/pgtest"
 )
@@ -68,10 +69,10 @@ func TestPostgresNodesShareOneDatabase(t *testing.T) {
 	b.stop(t)
 }
 
-// TestPostgresKillDuringApply is TestKillDuringApply on PostgreSQL: no
-// start-up requeue there (another node may be running the job), so the
-// restarted node gets the killed job back from River's rescuer, after the
-// shortened --job-rescue-after.
+// TestPostgresKillDuringApply is TestKillDuringApply on PostgreSQL: the
+// killed node's session, and with it the job's run lock, is gone, so the
+// restarted node's sweep requeues the job within seconds (River's rescuer
+// would take --job-rescue-after, 31 minutes).
 func TestPostgresKillDuringApply(t *testing.T) {
 	t.Parallel()
 	url := pgURL(t)
@@ -94,8 +95,9 @@ func TestPostgresKillDuringApply(t *testing.T) {
 	}
 	<-s.done
 
-	s2 := startServe(t, "--addr", "127.0.0.1:0", "--database", url, "--workers", "2", "--job-rescue-after", "5s", "--rate-limit", "0")
+	s2 := startServe(t, "--addr", "127.0.0.1:0", "--database", url, "--workers", "2", "--rate-limit", "0")
 	c2 := &crashClient{t: t, url: s2.url, token: c.token}
+	c2.waitJobWithin(ids[0], time.Now(), recoveryBound)
 	for _, id := range ids {
 		if j := c2.waitJob(id, "finished", terminal); j.Status != "completed" || j.Summary["total"] != 300 {
 			t.Errorf("job %d after restart: %+v", id, j)
