@@ -32,7 +32,7 @@ type RunLocks struct {
 	db *DB
 
 	mu   sync.Mutex
-	conn *pgx.Conn                    // nil until the first use, or after it broke
+	conn *pgx.Conn      // nil until the first use, or after it broke
 	held map[int64]*run // by queue job id
 
 	stop chan struct{}
