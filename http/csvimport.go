@@ -219,6 +219,11 @@ func (s *Server) checkImportForm(ctx context.Context, f *importForm) (vintry.Que
 			req.FieldMappings = *f.fieldMappings
 		}
 	}
+	leave, err := s.checks.enter(ctx)
+	if err != nil {
+		return req, err
+	}
+	defer leave()
 	if _, err := csvin.CheckUpload(f.file, req.Args.HeadersMatchExactly, mappings, s.Config.MaxRecords); err != nil {
 		return req, err
 	}

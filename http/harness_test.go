@@ -31,6 +31,7 @@ type env struct {
 	URL    string
 	DB     *testDB
 	Config vhttp.Config
+	Server *vhttp.Server
 }
 
 // newEnv starts the API on a fresh database: SQLite in a temp dir, or
@@ -78,7 +79,7 @@ func newEnv(t *testing.T, opts ...any) *env {
 		srv.Close()
 		stop()
 	})
-	return &env{t: t, URL: srv.URL, DB: db, Config: cfg}
+	return &env{t: t, URL: srv.URL, DB: db, Config: cfg, Server: s}
 }
 
 // tenant is a tenant made for a test, with an admin and a member token.

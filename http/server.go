@@ -26,6 +26,10 @@ type Config struct {
 	// WebhooksAllowPrivate lets webhooks be registered for loopback, private
 	// and link-local addresses.
 	WebhooksAllowPrivate bool
+	// CheckSlots bounds the upload checks, and apart from them the mapping
+	// pages, that run at once (0: two per CPU); more wait up to 2 s, then
+	// get 503 with Retry-After.
+	CheckSlots int
 }
 
 // DefaultConfig is the configuration the seed documents.
@@ -61,12 +65,16 @@ type Server struct {
 
 	tokenLimits *limiters // per API token
 	loginLimits *limiters // per client IP and per email, on token create
+	checks      *gate     // whole-file upload checks at once
+	mappings    *gate     // mapping pages prepared at once
 }
 
 // Handler returns the HTTP handler of the whole API.
 func (s *Server) Handler() http.Handler {
 	s.tokenLimits = newLimiters(s.Config.RateLimit)
 	s.loginLimits = newLimiters(s.Config.LoginRateLimit)
+	s.checks = newGate(s.Config.CheckSlots, msgChecksBusy)
+	s.mappings = newGate(s.Config.CheckSlots, msgMappingsBusy)
 	return s.withRequestID(s.withRecover(s.withBodyLimit(s.withAccessLog(s.routes()))))
 }
 

@@ -129,6 +129,9 @@ func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) 
 		logger(r.Context()).Error("internal error", "error", err.Error())
 		status, msg = http.StatusInternalServerError, "Something went wrong. Request id: "+requestID(r.Context())
 	}
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", retryAfterBusy)
+	}
 	s.render(w, r, status, "error.html", http.StatusText(status), msg)
 }
 

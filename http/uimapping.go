@@ -40,6 +40,12 @@ type headerChoice struct {
 }
 
 func (s *Server) handleMappingPage(w http.ResponseWriter, r *http.Request) {
+	leave, err := s.mappings.enter(r.Context())
+	if err != nil {
+		s.renderError(w, r, err)
+		return
+	}
+	defer leave()
 	draft, err := s.findDraft(r)
 	if err != nil {
 		s.renderError(w, r, err)

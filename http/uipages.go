@@ -2,6 +2,7 @@ package http
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -164,7 +165,7 @@ func (s *Server) handleUploadFile(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		// A file whose header cannot be read (too many columns, a syntax
 		// error) is refused here rather than kept for a mapping page.
-		err = readableHeader(form.file)
+		err = s.readableHeader(r.Context(), form.file)
 	}
 	if err != nil {
 		s.renderUploadError(w, r, err)
@@ -180,7 +181,12 @@ func (s *Server) handleUploadFile(w http.ResponseWriter, r *http.Request) {
 
 // readableHeader reports why the header of an uploaded file cannot be read,
 // or nil.
-func readableHeader(data []byte) error {
+func (s *Server) readableHeader(ctx context.Context, data []byte) error {
+	leave, err := s.checks.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer leave()
 	enc, err := csvin.DetectEncoding(bytes.NewReader(data))
 	if err != nil {
 		return err

@@ -1,0 +1,18 @@
+package http
+
+// OccupyChecks takes every upload-check and mapping-page slot of s, as if
+// that many requests were being checked, until release is called.
+func OccupyChecks(s *Server) (release func()) {
+	for _, g := range []*gate{s.checks, s.mappings} {
+		for i := 0; i < cap(g.slots); i++ {
+			g.slots <- struct{}{}
+		}
+	}
+	return func() {
+		for _, g := range []*gate{s.checks, s.mappings} {
+			for i := 0; i < cap(g.slots); i++ {
+				<-g.slots
+			}
+		}
+	}
+}
