@@ -74,7 +74,8 @@ type DeleteRequest struct {
 type HistoryEvent struct {
 	Event            string // created, updated, deleted or restored
 	At               time.Time
-	JobID            int64 // 0 for a batch delete
+	JobID            int64  // 0 for a batch delete
+	By               string // the email of the user who made the change (the job's user); "" if unknown
 	RecordID         int64
 	Quantity         *decimal.Decimal // after the change; nil for deleted
 	UOMName          string

@@ -142,6 +142,7 @@ type historyEvent struct {
 	RecordID         int64   `json:"record_id"`
 	At               string  `json:"at"`
 	JobLogID         *int64  `json:"job_log_id"`
+	ChangedBy        *string `json:"changed_by"`
 	Quantity         *string `json:"quantity"`
 	UOMName          *string `json:"uom_name"`
 	PreviousQuantity *string `json:"previous_quantity"`
@@ -158,6 +159,9 @@ func newHistory(events []vintry.HistoryEvent, page vintry.PageRequest) listRespo
 		h := historyEvent{Event: e.Event, RecordID: e.RecordID, At: formatTime(e.At)}
 		if e.JobID != 0 {
 			h.JobLogID = &e.JobID
+		}
+		if e.By != "" {
+			h.ChangedBy = &e.By
 		}
 		if e.Quantity != nil {
 			q, u := vintry.FormatQuantity(*e.Quantity), e.UOMName

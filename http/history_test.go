@@ -12,6 +12,7 @@ type historyEvent struct {
 	RecordID         int64   `json:"record_id"`
 	At               string  `json:"at"`
 	JobLogID         *int64  `json:"job_log_id"`
+	ChangedBy        *string `json:"changed_by"`
 	Quantity         *string `json:"quantity"`
 	UOMName          *string `json:"uom_name"`
 	PreviousQuantity *string `json:"previous_quantity"`
@@ -63,7 +64,9 @@ func TestHistoryCreateUpdateDelete(t *testing.T) {
 	e.mustImport(tn, rec(key[0], key[1], key[2], key[3], "150.5", "gal")) // unchanged: no history
 	third := e.mustImport(tn, rec(key[0], key[1], key[2], key[3], "3", "9LE"))
 	id := int64(e.inventory(tn, "")[0]["id"].(float64))
-	res := e.do("POST", "/acme/api/v1/inventory/batch-delete", tn.MemberToken, `{"rows":[{"item":"ZAMNVCAS19","bin":"SS-01"}]}`)
+	// The imports are the member's; the batch delete, which has no job, the
+	// admin's.
+	res := e.do("POST", "/acme/api/v1/inventory/batch-delete", tn.AdminToken, `{"rows":[{"item":"ZAMNVCAS19","bin":"SS-01"}]}`)
 	if res.Status != http.StatusOK {
 		t.Fatalf("delete: %d %s", res.Status, res.Body)
 	}
@@ -73,6 +76,7 @@ func TestHistoryCreateUpdateDelete(t *testing.T) {
 		fmt.Sprintf("updated %d 3 9LE Case <- 150.5 Gallon", third.JobLogID),
 		"deleted - <nil> <nil> <- 3 9LE Case",
 	}
+	wantBy := []string{"member@acme.test", "member@acme.test", "member@acme.test", "admin@acme.test"}
 	for _, path := range []string{
 		fmt.Sprintf("/acme/api/v1/inventory/%d/history", id),
 		keyHistoryPath(tn, key[0], key[1], key[2], key[3]),
@@ -84,6 +88,9 @@ func TestHistoryCreateUpdateDelete(t *testing.T) {
 		for i, ev := range events {
 			if got := eventText(ev); got != want[i] || ev.RecordID != id || ev.At == "" {
 				t.Errorf("%s event %d = %q (record %d), want %q (record %d)", path, i, got, ev.RecordID, want[i], id)
+			}
+			if got := str(ev.ChangedBy); got != wantBy[i] {
+				t.Errorf("%s event %d changed_by = %s, want %s", path, i, got, wantBy[i])
 			}
 		}
 	}

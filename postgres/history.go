@@ -140,9 +140,11 @@ func optionalDate(d string) bool {
 // history, in one statement. jobID is the job that deletes (a revert), 0
 // for a batch delete.
 func (tx *Tx) deleteRecords(ctx context.Context, tenantID int64, ids []int64, jobID int64) error {
-	var job *int64
+	var job, user *int64 // job NULL for a batch delete, whose user is recorded
 	if jobID != 0 {
 		job = &jobID
+	} else if tx.principal.UserID != 0 {
+		user = &tx.principal.UserID
 	}
 	_, err := tx.Exec(ctx, `
 		WITH gone AS (
@@ -150,9 +152,9 @@ func (tx *Tx) deleteRecords(ctx context.Context, tenantID int64, ids []int64, jo
 			RETURNING id, item_id, bin_id, lot_id, date_filled, quantity, uom_id, created_at, created_job_id
 		)
 		INSERT INTO inventory_changes (tenant_id, record_id, item_id, bin_id, lot_id, date_filled, op,
-			old_quantity, old_uom_id, record_created_at, record_job_id, changed_at, job_id)
-		SELECT $1, id, item_id, bin_id, lot_id, date_filled, 'delete', quantity, uom_id, created_at, created_job_id, $3, $4::bigint
-		FROM gone ORDER BY id`, tenantID, ids, tx.now, job)
+			old_quantity, old_uom_id, record_created_at, record_job_id, changed_at, job_id, user_id)
+		SELECT $1, id, item_id, bin_id, lot_id, date_filled, 'delete', quantity, uom_id, created_at, created_job_id, $3, $4::bigint, $5::bigint
+		FROM gone ORDER BY id`, tenantID, ids, tx.now, job, user)
 	return err
 }
 
@@ -223,6 +225,7 @@ type historyRow struct {
 	newUOM            *string
 	jobID, recordJob  *int64
 	recordCreated, at time.Time
+	by, recordBy      string
 }
 
 // recordHistory rebuilds a record's events from its change rows and, while
@@ -230,24 +233,27 @@ type historyRow struct {
 // or the current state), then each update and the delete.
 func (tx *Tx) recordHistory(ctx context.Context, tenantID, id int64) ([]vintry.HistoryEvent, error) {
 	rows, err := tx.Query(ctx, `
-		SELECT c.op, c.old_quantity, COALESCE(ou.name, ''), c.new_quantity, nu.name, c.job_id, c.record_job_id, c.record_created_at, c.changed_at
-		FROM inventory_changes c LEFT JOIN uoms ou ON ou.id = c.old_uom_id LEFT JOIN uoms nu ON nu.id = c.new_uom_id
+		SELECT c.op, c.old_quantity, COALESCE(ou.name, ''), c.new_quantity, nu.name, c.job_id, c.record_job_id, c.record_created_at, c.changed_at,
+			COALESCE(cu.email, ju.email, ''), COALESCE(ru.email, '')
+		FROM inventory_changes c LEFT JOIN uoms ou ON ou.id = c.old_uom_id LEFT JOIN uoms nu ON nu.id = c.new_uom_id`+changeUsers+`
 		WHERE c.tenant_id = $1 AND c.record_id = $2 ORDER BY c.id`, tenantID, id)
 	if err != nil {
 		return nil, err
 	}
 	changes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.HistoryChange, error) {
 		var h historyRow
-		err := row.Scan(&h.op, &h.oldQty, &h.oldUOM, &h.newQty, &h.newUOM, &h.jobID, &h.recordJob, &h.recordCreated, &h.at)
+		err := row.Scan(&h.op, &h.oldQty, &h.oldUOM, &h.newQty, &h.newUOM, &h.jobID, &h.recordJob, &h.recordCreated, &h.at, &h.by, &h.recordBy)
 		return h.change(), err
 	})
 	if err != nil {
 		return nil, err
 	}
 	var current historyRow
-	err = tx.QueryRow(ctx, `SELECT inv.quantity, u.name, inv.created_job_id, inv.created_at
-		FROM inventory inv JOIN uoms u ON u.id = inv.uom_id WHERE inv.tenant_id = $1 AND inv.id = $2`, tenantID, id).
-		Scan(&current.newQty, &current.newUOM, &current.recordJob, &current.recordCreated)
+	err = tx.QueryRow(ctx, `SELECT inv.quantity, u.name, inv.created_job_id, inv.created_at, COALESCE(ru.email, '')
+		FROM inventory inv JOIN uoms u ON u.id = inv.uom_id
+			LEFT JOIN import_jobs rj ON rj.id = inv.created_job_id LEFT JOIN users ru ON ru.id = rj.user_id
+		WHERE inv.tenant_id = $1 AND inv.id = $2`, tenantID, id).
+		Scan(&current.newQty, &current.newUOM, &current.recordJob, &current.recordCreated, &current.recordBy)
 	exists := err == nil
 	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
 		return nil, err
@@ -262,13 +268,21 @@ func (tx *Tx) recordHistory(ctx context.Context, tenantID, id int64) ([]vintry.H
 func (h historyRow) change() store.HistoryChange {
 	return store.HistoryChange{Op: h.op, OldQuantity: quantityPtr(h.oldQty), OldUOM: h.oldUOM,
 		NewQuantity: quantityPtr(h.newQty), NewUOM: value(h.newUOM), JobID: value(h.jobID),
-		RecordJobID: value(h.recordJob), RecordCreatedAt: h.recordCreated.UTC(), At: h.at.UTC()}
+		RecordJobID: value(h.recordJob), RecordCreatedAt: h.recordCreated.UTC(), At: h.at.UTC(),
+		By: h.by, RecordBy: h.recordBy}
 }
+
+// changeUsers joins a change (c) to the users who made it (cu: a batch
+// delete's, ju: its job's) and who created its record (ru).
+const changeUsers = `
+		LEFT JOIN users cu ON cu.id = c.user_id
+		LEFT JOIN import_jobs j ON j.id = c.job_id LEFT JOIN users ju ON ju.id = j.user_id
+		LEFT JOIN import_jobs rj ON rj.id = c.record_job_id LEFT JOIN users ru ON ru.id = rj.user_id`
 
 // record returns the row as a record's current state.
 func (h historyRow) record() store.HistoryRecord {
 	return store.HistoryRecord{Quantity: quantityPtr(h.newQty), UOM: value(h.newUOM),
-		JobID: value(h.recordJob), CreatedAt: h.recordCreated.UTC()}
+		JobID: value(h.recordJob), CreatedAt: h.recordCreated.UTC(), By: h.recordBy}
 }
 
 // quantityPtr returns a scanned NUMERIC as a decimal, nil for NULL.

@@ -132,9 +132,11 @@ func (tx *Tx) selectForDelete(ctx context.Context, tenantID int64, req vintry.De
 // deleteRecords writes each record's last state to history, then deletes it.
 // jobID is the job that deletes (a revert), 0 for a batch delete.
 func (tx *Tx) deleteRecords(ctx context.Context, tenantID int64, ids []int64, jobID int64) error {
-	var job any // NULL for a batch delete
+	var job, user any // job NULL for a batch delete, whose user is recorded
 	if jobID != 0 {
 		job = jobID
+	} else if tx.principal.UserID != 0 {
+		user = tx.principal.UserID
 	}
 	now := formatTime(tx.now)
 	for len(ids) > 0 {
@@ -147,10 +149,10 @@ func (tx *Tx) deleteRecords(ctx context.Context, tenantID int64, ids []int64, jo
 		where := `WHERE tenant_id = ? AND id IN (` + marks(len(chunk)) + `)`
 		if _, err := tx.ExecContext(ctx, `
 			INSERT INTO inventory_changes (tenant_id, record_id, item_id, bin_id, lot_id, date_filled, op,
-				old_quantity, old_uom_id, job_id, record_created_at, record_job_id, changed_at)
+				old_quantity, old_uom_id, job_id, record_created_at, record_job_id, changed_at, user_id)
 			SELECT tenant_id, id, item_id, bin_id, lot_id, date_filled, 'delete',
-				quantity, uom_id, ?, created_at, created_job_id, ?
-			FROM inventory `+where+` ORDER BY id`, append([]any{job, now}, args...)...); err != nil {
+				quantity, uom_id, ?, created_at, created_job_id, ?, ?
+			FROM inventory `+where+` ORDER BY id`, append([]any{job, now, user}, args...)...); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM inventory `+where, args...); err != nil {
@@ -227,6 +229,7 @@ type historyRow struct {
 	newQty, newUOM    sql.NullString
 	jobID, recordJob  sql.NullInt64
 	recordCreated, at string
+	by, recordBy      string
 }
 
 // recordHistory rebuilds a record's events from its change rows and, while
@@ -234,8 +237,9 @@ type historyRow struct {
 // or the current state), then each update and the delete.
 func (tx *Tx) recordHistory(ctx context.Context, tenantID, id int64) ([]vintry.HistoryEvent, error) {
 	rows, err := tx.QueryContext(ctx, `
-		SELECT c.op, COALESCE(c.old_quantity, ''), COALESCE(ou.name, ''), c.new_quantity, nu.name, c.job_id, c.record_job_id, c.record_created_at, c.changed_at
-		FROM inventory_changes c LEFT JOIN uoms ou ON ou.id = c.old_uom_id LEFT JOIN uoms nu ON nu.id = c.new_uom_id
+		SELECT c.op, COALESCE(c.old_quantity, ''), COALESCE(ou.name, ''), c.new_quantity, nu.name, c.job_id, c.record_job_id, c.record_created_at, c.changed_at,
+			COALESCE(cu.email, ju.email, ''), COALESCE(ru.email, '')
+		FROM inventory_changes c LEFT JOIN uoms ou ON ou.id = c.old_uom_id LEFT JOIN uoms nu ON nu.id = c.new_uom_id`+changeUsers+`
 		WHERE c.tenant_id = ? AND c.record_id = ? ORDER BY c.id`, tenantID, id)
 	if err != nil {
 		return nil, err
@@ -243,7 +247,7 @@ func (tx *Tx) recordHistory(ctx context.Context, tenantID, id int64) ([]vintry.H
 	var changes []store.HistoryChange
 	for rows.Next() {
 		var h historyRow
-		if err := rows.Scan(&h.op, &h.oldQty, &h.oldUOM, &h.newQty, &h.newUOM, &h.jobID, &h.recordJob, &h.recordCreated, &h.at); err != nil {
+		if err := rows.Scan(&h.op, &h.oldQty, &h.oldUOM, &h.newQty, &h.newUOM, &h.jobID, &h.recordJob, &h.recordCreated, &h.at, &h.by, &h.recordBy); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -254,9 +258,11 @@ func (tx *Tx) recordHistory(ctx context.Context, tenantID, id int64) ([]vintry.H
 		return nil, err
 	}
 	var current historyRow
-	err = tx.QueryRowContext(ctx, `SELECT inv.quantity, u.name, inv.created_job_id, inv.created_at
-		FROM inventory inv JOIN uoms u ON u.id = inv.uom_id WHERE inv.tenant_id = ? AND inv.id = ?`, tenantID, id).
-		Scan(&current.newQty, &current.newUOM, &current.recordJob, &current.recordCreated)
+	err = tx.QueryRowContext(ctx, `SELECT inv.quantity, u.name, inv.created_job_id, inv.created_at, COALESCE(ru.email, '')
+		FROM inventory inv JOIN uoms u ON u.id = inv.uom_id
+			LEFT JOIN import_jobs rj ON rj.id = inv.created_job_id LEFT JOIN users ru ON ru.id = rj.user_id
+		WHERE inv.tenant_id = ? AND inv.id = ?`, tenantID, id).
+		Scan(&current.newQty, &current.newUOM, &current.recordJob, &current.recordCreated, &current.recordBy)
 	exists := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
@@ -271,13 +277,21 @@ func (tx *Tx) recordHistory(ctx context.Context, tenantID, id int64) ([]vintry.H
 func (h historyRow) change() store.HistoryChange {
 	return store.HistoryChange{Op: h.op, OldQuantity: quantityPtr(h.oldQty), OldUOM: h.oldUOM,
 		NewQuantity: quantityPtr(h.newQty.String), NewUOM: h.newUOM.String, JobID: h.jobID.Int64,
-		RecordJobID: h.recordJob.Int64, RecordCreatedAt: parseTime(h.recordCreated), At: parseTime(h.at)}
+		RecordJobID: h.recordJob.Int64, RecordCreatedAt: parseTime(h.recordCreated), At: parseTime(h.at),
+		By: h.by, RecordBy: h.recordBy}
 }
+
+// changeUsers joins a change (c) to the users who made it (cu: a batch
+// delete's, ju: its job's) and who created its record (ru).
+const changeUsers = `
+		LEFT JOIN users cu ON cu.id = c.user_id
+		LEFT JOIN import_jobs j ON j.id = c.job_id LEFT JOIN users ju ON ju.id = j.user_id
+		LEFT JOIN import_jobs rj ON rj.id = c.record_job_id LEFT JOIN users ru ON ru.id = rj.user_id`
 
 // record returns the row as a record's current state.
 func (h historyRow) record() store.HistoryRecord {
 	return store.HistoryRecord{Quantity: quantityPtr(h.newQty.String), UOM: h.newUOM.String,
-		JobID: h.recordJob.Int64, CreatedAt: parseTime(h.recordCreated)}
+		JobID: h.recordJob.Int64, CreatedAt: parseTime(h.recordCreated), By: h.recordBy}
 }
 
 // quantityPtr returns a stored quantity as a decimal, nil for NULL.

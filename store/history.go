@@ -19,6 +19,8 @@ type HistoryChange struct {
 	RecordJobID     int64 // the job that created the record
 	RecordCreatedAt time.Time
 	At              time.Time
+	By              string // who made the change (an email); "" if unknown
+	RecordBy        string // who created the record
 }
 
 // HistoryRecord is the current state of a record that still exists.
@@ -27,6 +29,7 @@ type HistoryRecord struct {
 	UOM       string
 	JobID     int64 // the job that created the record
 	CreatedAt time.Time
+	By        string // who created the record
 }
 
 // BuildHistory rebuilds the events of record id from its changes, oldest
@@ -38,15 +41,15 @@ func BuildHistory(id int64, changes []HistoryChange, current HistoryRecord) []vi
 	created := vintry.HistoryEvent{Event: "created", RecordID: id}
 	if len(changes) > 0 {
 		first := changes[0]
-		created.At, created.JobID = first.RecordCreatedAt, first.RecordJobID
+		created.At, created.JobID, created.By = first.RecordCreatedAt, first.RecordJobID, first.RecordBy
 		created.Quantity, created.UOMName = first.OldQuantity, first.OldUOM
 	} else {
-		created.At, created.JobID = current.CreatedAt, current.JobID
+		created.At, created.JobID, created.By = current.CreatedAt, current.JobID, current.By
 		created.Quantity, created.UOMName = current.Quantity, current.UOM
 	}
 	events := []vintry.HistoryEvent{created}
 	for _, c := range changes {
-		ev := vintry.HistoryEvent{Event: "updated", RecordID: id, At: c.At, JobID: c.JobID,
+		ev := vintry.HistoryEvent{Event: "updated", RecordID: id, At: c.At, JobID: c.JobID, By: c.By,
 			PreviousQuantity: c.OldQuantity, PreviousUOMName: c.OldUOM}
 		switch c.Op {
 		case "delete":
