@@ -19,7 +19,11 @@ const (
 	EUNSUPPORTED  = "unsupported"  // 415: unsupported media type
 	ERATELIMIT    = "rate_limited" // 429
 	EUNAVAILABLE  = "unavailable"  // 503: the service is shutting down or its database is unreachable
+	EFULL         = "full"         // 507: the database has no storage space left
 )
+
+// MsgStorageFull is the message of EFULL: nothing of the request was kept.
+const MsgStorageFull = "The server has no storage space left; nothing was stored. Try again later."
 
 // Error is the application error. Message is a human sentence safe to show to a
 // client; Fields holds field-level detail keyed by field path (for example

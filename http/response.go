@@ -20,6 +20,7 @@ var statusOf = map[string]int{
 	vintry.EUNSUPPORTED:  http.StatusUnsupportedMediaType,
 	vintry.ERATELIMIT:    http.StatusTooManyRequests,
 	vintry.EUNAVAILABLE:  http.StatusServiceUnavailable,
+	vintry.EFULL:         http.StatusInsufficientStorage,
 	vintry.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -54,7 +55,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 	}
-	if status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+	if (status == http.StatusServiceUnavailable || status == http.StatusInsufficientStorage) && w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", retryAfterBusy)
 	}
 	writeJSON(w, status, body)

@@ -64,3 +64,6 @@ func MigrationProvider(db *sql.DB) (*goose.Provider, error) {
 	}
 	return goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithDisableGlobalRegistry(true))
 }
+
+// MapError is mapError, for tests of the SQLSTATE mapping.
+var MapError = mapError

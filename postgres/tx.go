@@ -16,6 +16,7 @@ import (
 const (
 	codeUniqueViolation      = "23505"
 	codeForeignKeyViolation  = "23503"
+	codeDiskFull             = "53100" // disk_full
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
 )
@@ -108,6 +109,8 @@ func mapError(err error) error {
 		return &vintry.Error{Code: vintry.ECONFLICT, Message: "The entry already exists."}
 	case codeForeignKeyViolation:
 		return &vintry.Error{Code: vintry.ECONFLICT, Message: "The entry is in use."}
+	case codeDiskFull:
+		return &vintry.Error{Code: vintry.EFULL, Message: vintry.MsgStorageFull}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err

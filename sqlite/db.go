@@ -212,6 +212,10 @@ func mapError(err error) error {
 		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
 			return &vintry.Error{Code: vintry.ECONFLICT, Message: "The entry is in use."}
 		}
+		if se.Code()&0xff == sqlite3.SQLITE_FULL {
+			// The disk (or max_page_count) is full; the transaction rolled back.
+			return &vintry.Error{Code: vintry.EFULL, Message: vintry.MsgStorageFull}
+		}
 	}
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
