@@ -152,6 +152,9 @@ type ImportJob struct {
 	// revert job that reverted this one (0: none).
 	RevertsJobID    int64
 	RevertedByJobID int64
+	// FilesDeletedAt is when the job's files were deleted at the end of
+	// their retention; nil while they are kept.
+	FilesDeletedAt *time.Time
 }
 
 // CurrentStep returns the step in progress, or "" when none is.
@@ -306,10 +309,27 @@ type QueuedImport struct {
 // moment it is accepted, the three result files once it has finished
 // (a cancelled job never produced them).
 func (j *ImportJob) FileKinds() []FileKind {
+	if j.FilesDeletedAt != nil {
+		return nil
+	}
 	if j.Status.Terminal() && j.Status != StatusCancelled {
 		return FileKinds
 	}
 	return FileKinds[:1]
+}
+
+// JobFileJanitor deletes job files at the end of their retention.
+type JobFileJanitor interface {
+	// DeleteExpiredJobFiles deletes the files of the jobs of every tenant
+	// that finished before cutoff and marks them (FilesDeletedAt); jobs and
+	// history stay. It returns how many jobs lost their files.
+	DeleteExpiredJobFiles(ctx context.Context, cutoff time.Time) (int, error)
+}
+
+// FilesDeletedError is the ENOTFOUND of a file deleted at the end of its
+// retention, saying when.
+func FilesDeletedError(at time.Time) error {
+	return Errorf(ENOTFOUND, "The job's files were deleted on %s, at the end of their retention.", at.UTC().Format(time.DateOnly))
 }
 
 // Draft is a CSV file uploaded through the web UI, kept while its user maps

@@ -29,6 +29,7 @@ type store interface {
 	vintry.DraftService
 	vintry.WebhookService
 	vintry.MappingProfileService
+	vintry.JobFileJanitor
 	metrics.JobCounter
 	Ping(ctx context.Context) error
 	Close() error

@@ -50,6 +50,9 @@ type jobTimestamps struct {
 	CreatedAt   string  `json:"created_at"`
 	StartedAt   *string `json:"started_at"`
 	CompletedAt *string `json:"completed_at"`
+	// FilesDeletedAt is set once the job's files were deleted at the end
+	// of their retention.
+	FilesDeletedAt *string `json:"files_deleted_at,omitempty"`
 }
 
 func (s *Server) jobStatus(r *http.Request, j *vintry.ImportJob) jobStatus {
@@ -70,8 +73,9 @@ func newJobStatus(baseURL, tenantSlug string, j *vintry.ImportJob) jobStatus {
 		Summary:  j.Summary, DryRun: j.Args.DryRun,
 		Files:         fileURLs(tenantSlug, j),
 		JobStatusLink: jobLogURL(baseURL, tenantSlug, j.ID),
-		Timestamps:    jobTimestamps{CreatedAt: formatTime(j.CreatedAt), StartedAt: formatTimePtr(j.StartedAt), CompletedAt: formatTimePtr(j.CompletedAt)},
-		UserID:        j.UserID, Log: j.Log,
+		Timestamps: jobTimestamps{CreatedAt: formatTime(j.CreatedAt), StartedAt: formatTimePtr(j.StartedAt), CompletedAt: formatTimePtr(j.CompletedAt),
+			FilesDeletedAt: formatTimePtr(j.FilesDeletedAt)},
+		UserID: j.UserID, Log: j.Log,
 	}
 	if step := j.CurrentStep(); step != "" {
 		st.Progress.CurrentStep = &step

@@ -202,7 +202,7 @@ func queueFinishImportJob(batch *pgx.Batch, job *vintry.ImportJob) error {
 const importJobSelect = `
 	SELECT id, tenant_id, user_id, type, source, status, args, total, created, updated, unchanged, failed, deleted,
 	       errors, steps_done, log, file_name, created_at, started_at, completed_at,
-	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0)
+	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0), files_deleted_at
 	FROM import_jobs`
 
 // importJobListSelect is importJobSelect without the row errors, which a
@@ -210,7 +210,7 @@ const importJobSelect = `
 const importJobListSelect = `
 	SELECT id, tenant_id, user_id, type, source, status, args, total, created, updated, unchanged, failed, deleted,
 	       '[]', steps_done, log, file_name, created_at, started_at, completed_at,
-	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0)
+	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0), files_deleted_at
 	FROM import_jobs`
 
 func scanImportJob(row pgx.Row) (*vintry.ImportJob, error) {
@@ -219,12 +219,13 @@ func scanImportJob(row pgx.Row) (*vintry.ImportJob, error) {
 	s := &j.Summary
 	err := row.Scan(&j.ID, &j.TenantID, &j.UserID, &j.Type, &j.Source, &status, &args, &s.Total, &s.Created, &s.Updated,
 		&s.Unchanged, &s.Failed, &s.Deleted, &errs, &j.StepsDone, &logLines, &j.FileName, &j.CreatedAt, &j.StartedAt, &j.CompletedAt,
-		&j.RevertsJobID, &j.RevertedByJobID)
+		&j.RevertsJobID, &j.RevertedByJobID, &j.FilesDeletedAt)
 	if err != nil {
 		return nil, err
 	}
 	j.Status = vintry.JobStatus(status)
 	j.CreatedAt, j.StartedAt, j.CompletedAt = j.CreatedAt.UTC(), nullTime(j.StartedAt), nullTime(j.CompletedAt)
+	j.FilesDeletedAt = nullTime(j.FilesDeletedAt)
 	if err := json.Unmarshal([]byte(args), &j.Args); err != nil {
 		return nil, err
 	}

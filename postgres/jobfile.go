@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -105,6 +106,11 @@ func (db *DB) FindJobFile(ctx context.Context, jobID int64, kind vintry.FileKind
 		err = tx.QueryRow(ctx, `SELECT count(*), coalesce(sum(octet_length(content)), 0) FROM job_files
 			WHERE job_id = $1 AND tenant_id = $2 AND kind = $3`, jobID, tenantID, string(kind)).Scan(&parts, &f.Size)
 		if err == nil && parts == 0 {
+			var deleted *time.Time
+			if err := tx.QueryRow(ctx, `SELECT files_deleted_at FROM import_jobs WHERE id = $1 AND tenant_id = $2`,
+				jobID, tenantID).Scan(&deleted); err == nil && deleted != nil {
+				return vintry.FilesDeletedError(*deleted)
+			}
 			return vintry.Errorf(vintry.ENOTFOUND, "File not found.")
 		}
 		return err
@@ -173,4 +179,39 @@ func (fb *fileBatch) send(ctx context.Context) error {
 	err := fb.tx.SendBatch(ctx, fb.batch).Close()
 	fb.batch, fb.queued = &pgx.Batch{}, 0
 	return err
+}
+
+// retentionBatch is how many jobs' files one retention transaction deletes.
+const retentionBatch = 20
+
+// DeleteExpiredJobFiles deletes the files of every job that finished
+// (completed, completed with errors, failed or cancelled) before cutoff,
+// in small transactions, and marks each job with the time. The jobs, their
+// row errors and the inventory history stay. It returns how many jobs lost
+// their files. Nodes running it at once skip each other's batches.
+func (db *DB) DeleteExpiredJobFiles(ctx context.Context, cutoff time.Time) (int, error) {
+	total := 0
+	for {
+		n := 0
+		err := db.update(ctx, func(tx *Tx) error {
+			rows, err := tx.Query(ctx, `UPDATE import_jobs SET files_deleted_at = $1
+				WHERE id IN (SELECT id FROM import_jobs WHERE files_deleted_at IS NULL AND completed_at < $2
+					AND status IN ('completed', 'completed_with_errors', 'failed', 'cancelled')
+					ORDER BY completed_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+				RETURNING id`, tx.now, cutoff.UTC(), retentionBatch)
+			if err != nil {
+				return err
+			}
+			ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+			if n = len(ids); err != nil || n == 0 {
+				return err
+			}
+			_, err = tx.Exec(ctx, `DELETE FROM job_files WHERE job_id = ANY($1)`, ids)
+			return err
+		})
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
 }

@@ -181,7 +181,7 @@ func (tx *Tx) finishImportJob(ctx context.Context, job *vintry.ImportJob) error 
 const importJobSelect = `
 	SELECT id, tenant_id, user_id, type, source, status, args, total, created, updated, unchanged, failed, deleted,
 	       errors, steps_done, log, file_name, created_at, started_at, completed_at,
-	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0)
+	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0), files_deleted_at
 	FROM import_jobs`
 
 // importJobListSelect is importJobSelect without the row errors, which a
@@ -189,22 +189,23 @@ const importJobSelect = `
 const importJobListSelect = `
 	SELECT id, tenant_id, user_id, type, source, status, args, total, created, updated, unchanged, failed, deleted,
 	       '[]', steps_done, log, file_name, created_at, started_at, completed_at,
-	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0)
+	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0), files_deleted_at
 	FROM import_jobs`
 
 func scanImportJob(row interface{ Scan(...any) error }) (*vintry.ImportJob, error) {
 	j := &vintry.ImportJob{}
 	var status, args, errs, logLines, created string
-	var started, completed sql.NullString
+	var started, completed, filesDeleted sql.NullString
 	s := &j.Summary
 	err := row.Scan(&j.ID, &j.TenantID, &j.UserID, &j.Type, &j.Source, &status, &args, &s.Total, &s.Created, &s.Updated,
 		&s.Unchanged, &s.Failed, &s.Deleted, &errs, &j.StepsDone, &logLines, &j.FileName, &created, &started, &completed,
-		&j.RevertsJobID, &j.RevertedByJobID)
+		&j.RevertsJobID, &j.RevertedByJobID, &filesDeleted)
 	if err != nil {
 		return nil, err
 	}
 	j.Status = vintry.JobStatus(status)
 	j.CreatedAt, j.StartedAt, j.CompletedAt = parseTime(created), parseNullTime(started), parseNullTime(completed)
+	j.FilesDeletedAt = parseNullTime(filesDeleted)
 	if err := json.Unmarshal([]byte(args), &j.Args); err != nil {
 		return nil, err
 	}

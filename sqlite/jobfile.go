@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/store"
@@ -81,6 +82,11 @@ func (db *DB) FindJobFile(ctx context.Context, jobID int64, kind vintry.FileKind
 		err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(content)), 0) FROM job_files
 			WHERE job_id = ? AND tenant_id = ? AND kind = ?`, jobID, tenantID, string(kind)).Scan(&parts, &f.Size)
 		if err == nil && parts == 0 {
+			var deleted sql.NullString
+			if err := tx.QueryRowContext(ctx, `SELECT files_deleted_at FROM import_jobs WHERE id = ? AND tenant_id = ?`,
+				jobID, tenantID).Scan(&deleted); err == nil && deleted.Valid {
+				return vintry.FilesDeletedError(parseTime(deleted.String))
+			}
 			return vintry.Errorf(vintry.ENOTFOUND, "File not found.")
 		}
 		return err
@@ -114,4 +120,52 @@ func (db *DB) CopyJobFile(ctx context.Context, f *vintry.JobFile, w io.Writer) e
 		})
 		return b, err
 	})
+}
+
+// retentionBatch is how many jobs' files one retention transaction deletes,
+// so the single writer is never held long.
+const retentionBatch = 20
+
+// DeleteExpiredJobFiles deletes the files of every job that finished
+// (completed, completed with errors, failed or cancelled) before cutoff,
+// in small transactions, and marks each job with the time. The jobs, their
+// row errors and the inventory history stay. It returns how many jobs lost
+// their files.
+func (db *DB) DeleteExpiredJobFiles(ctx context.Context, cutoff time.Time) (int, error) {
+	total := 0
+	for {
+		var ids []any
+		err := db.update(ctx, func(tx *Tx) error {
+			ids = ids[:0]
+			rows, err := tx.QueryContext(ctx, `SELECT id FROM import_jobs WHERE files_deleted_at IS NULL AND completed_at < ?
+				AND status IN ('completed', 'completed_with_errors', 'failed', 'cancelled') ORDER BY completed_at LIMIT ?`,
+				formatTime(cutoff), retentionBatch)
+			if err != nil {
+				return err
+			}
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				ids = append(ids, id)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil || len(ids) == 0 {
+				return err
+			}
+			in := `(` + marks(len(ids)) + `)`
+			if _, err := tx.ExecContext(ctx, `DELETE FROM job_files WHERE job_id IN `+in, ids...); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, `UPDATE import_jobs SET files_deleted_at = ? WHERE id IN `+in,
+				append([]any{formatTime(tx.now)}, ids...)...)
+			return err
+		})
+		total += len(ids)
+		if err != nil || len(ids) == 0 {
+			return total, err
+		}
+	}
 }

@@ -34,6 +34,7 @@ type Store interface {
 	vintry.DraftService
 	vintry.WebhookService
 	vintry.MappingProfileService
+	vintry.JobFileJanitor
 	metrics.JobCounter
 	Ping(ctx context.Context) error
 	Close() error

@@ -28,7 +28,9 @@ type ServeCmd struct {
 	RateLimit      int           `name:"rate-limit" default:"120" help:"Requests a minute per API token; 0 turns the limit off."`
 	LoginRateLimit int           `name:"login-rate-limit" default:"10" help:"Token requests a minute per client IP and per email; 0 turns the limit off."`
 	Workers        int           `default:"2" help:"Import jobs run at once on this node."`
-	Demo           bool          `help:"Create the demo tenant with master data and a user (once), and print how to use it."`
+	// JobFileRetention is how long a finished job's files are kept.
+	JobFileRetention time.Duration `name:"job-file-retention" default:"2160h" help:"How long a finished job's files (upload and results) are kept (default 90 days); 0 keeps them forever. Jobs and history stay."`
+	Demo             bool          `help:"Create the demo tenant with master data and a user (once), and print how to use it."`
 	// WebhooksAllowPrivate lets webhooks reach loopback, private and link-local addresses.
 	WebhooksAllowPrivate bool `name:"webhooks-allow-private" help:"Allow webhooks to loopback, private and link-local addresses (refused by default)."`
 	// FaultApplyDelay holds each import's apply transaction open; crash tests use it.
@@ -70,6 +72,8 @@ type Main struct {
 	server   *http.Server
 	queue    queue
 	unlock   func()
+	// stopJanitor stops the job file retention sweep (nil: none runs).
+	stopJanitor func()
 }
 
 // Open opens the database, seeds the demo if asked, and starts listening.
@@ -109,6 +113,13 @@ func (m *Main) Open(ctx context.Context) error {
 	if err != nil {
 		m.Close()
 		return fmt.Errorf("job queue: %w", err)
+	}
+	if m.Serve.JobFileRetention < 0 {
+		m.Close()
+		return errors.New("--job-file-retention must not be negative")
+	}
+	if m.Serve.JobFileRetention > 0 {
+		m.stopJanitor = startJanitor(db, m.Serve.JobFileRetention, m.Logger)
 	}
 	api := &vhttp.Server{
 		Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, Mappings: db, DB: db, Logger: m.Logger, Metrics: stats,
@@ -183,6 +194,9 @@ func (m *Main) Close() error {
 		}
 	} else if m.listener != nil {
 		m.listener.Close()
+	}
+	if m.stopJanitor != nil {
+		m.stopJanitor()
 	}
 	if m.queue != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
