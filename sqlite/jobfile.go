@@ -100,9 +100,10 @@ func (db *DB) FindJobFile(ctx context.Context, jobID int64, kind vintry.FileKind
 // CopyJobFile implements vintry.JobQueue. Each part is read in a short
 // read transaction of its own and written to w after it ends, so a slow
 // client holds no connection and no snapshot. A job's files are written
-// once, in the transaction that accepts or finishes the job, and never
-// deleted, so the parts do not change between two reads; were one missing,
-// the copy would end with ENOTFOUND.
+// once, in the transaction that accepts or finishes the job, and deleted
+// only whole, at the end of their retention, so the parts do not change
+// between two reads; were one missing (deleted meanwhile), the copy would
+// end with ENOTFOUND.
 func (db *DB) CopyJobFile(ctx context.Context, f *vintry.JobFile, w io.Writer) error {
 	return store.CopyParts(w, f.Size, func(part int) ([]byte, error) {
 		var b []byte
