@@ -1,6 +1,7 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -38,6 +39,9 @@ type errorBody struct {
 // writeError writes err as JSON. Internal errors are logged with the request
 // id, and the client sees only a generic message and that id.
 func writeError(w http.ResponseWriter, r *http.Request, err error) {
+	if clientGone(w, r, err) {
+		return
+	}
 	code := vintry.ErrorCode(err)
 	status, ok := statusOf[code]
 	if !ok {
@@ -59,6 +63,23 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("Retry-After", retryAfterBusy)
 	}
 	writeJSON(w, status, body)
+}
+
+// statusClientGone is the status logged for a request whose client went
+// away before its answer (nginx's 499); nobody reads it.
+const statusClientGone = 499
+
+// clientGone reports whether err is only that the request's client went
+// away (it closed the connection mid-upload, say): then there is nobody to
+// answer and nothing went wrong on the server, so it is logged as a note,
+// not as an internal error, and the status is statusClientGone.
+func clientGone(w http.ResponseWriter, r *http.Request, err error) bool {
+	if r.Context().Err() == nil || !errors.Is(err, context.Canceled) {
+		return false
+	}
+	logger(r.Context()).Info("client went away before the answer", "error", err.Error())
+	w.WriteHeader(statusClientGone)
+	return true
 }
 
 // writeJSON writes v as a JSON response with the given status.

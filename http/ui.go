@@ -123,6 +123,9 @@ func renderView(w http.ResponseWriter, r *http.Request, status int, name string,
 
 // renderError shows an application error as a page with its status.
 func (s *Server) renderError(w http.ResponseWriter, r *http.Request, err error) {
+	if clientGone(w, r, err) {
+		return
+	}
 	status, ok := statusOf[vintry.ErrorCode(err)]
 	msg := vintry.ErrorMessage(err)
 	if !ok || status == http.StatusInternalServerError {
