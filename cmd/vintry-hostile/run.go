@@ -96,7 +96,22 @@ func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (err error) 
 	}
 	defer func() {
 		err = errors.Join(err, srv.Stop())
-		if lines := serveproc.ErrorLines(logPath); len(lines) > 0 {
+		var known int
+		var lines []string
+		for _, l := range serveproc.ErrorLines(logPath) {
+			if strings.Contains(l, "leadership.Elector") {
+				// River's leader election on SQLite's one write
+				// connection times out while long writes hold it; the
+				// lease is taken again (docs/reliability.md, known limits).
+				known++
+				continue
+			}
+			lines = append(lines, l)
+		}
+		if known > 0 {
+			fmt.Fprintf(stdout, "\nnote: %d River leadership ERROR lines (SQLite's single writer busy; see docs/reliability.md)\n", known)
+		}
+		if len(lines) > 0 {
 			err = errors.Join(err, fmt.Errorf("the server logged %d ERROR lines, the first: %s", len(lines), lines[0]))
 		}
 	}()
