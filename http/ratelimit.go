@@ -100,6 +100,120 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-func loginKeys(r *http.Request, email string) []string {
-	return []string{"ip:" + clientIP(r), "email:" + r.PathValue("tenant") + ":" + strings.ToLower(email)}
+// loginIPKey is the key of a client's sign-in attempts (every attempt
+// counts).
+func loginIPKey(r *http.Request) string { return "ip:" + clientIP(r) }
+
+// failureKey is the key of the failed sign-ins of one email of the
+// request's tenant from the request's client.
+func failureKey(r *http.Request, email string) string {
+	return r.PathValue("tenant") + "\x00" + strings.ToLower(strings.TrimSpace(email)) + "\x00" + clientIP(r)
+}
+
+// failureLimits count failed sign-ins per (email, client). The first free
+// failures of a key cost nothing; after that, each next attempt must wait
+// twice as long as the one before (1 s, 2 s, 4 s, … up to maxBackoff) from
+// the last failure. A success clears the key, and a key left alone for
+// forgetAfter is forgotten. Only failures count, and only from one client:
+// a stranger's wrong guesses never lock the real user out, from another
+// client, and the real user's own successful sign-in is never refused.
+type failureLimits struct {
+	free  int
+	mu    sync.Mutex
+	keys  map[string]*failures
+	swept time.Time
+}
+
+type failures struct {
+	n    int
+	last time.Time
+}
+
+const (
+	maxBackoff  = 15 * time.Minute
+	forgetAfter = 30 * time.Minute
+)
+
+// newFailureLimits returns failure limits with free failures a key; 0 or
+// less returns nil, which allows everything.
+func newFailureLimits(free int) *failureLimits {
+	if free <= 0 {
+		return nil
+	}
+	return &failureLimits{free: free, keys: map[string]*failures{}}
+}
+
+// wait says how long key must wait before its next attempt (0: now).
+func (fl *failureLimits) wait(key string, now time.Time) time.Duration {
+	if fl == nil {
+		return 0
+	}
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	f := fl.keys[key]
+	if f == nil || f.n < fl.free || now.Sub(f.last) > forgetAfter {
+		return 0
+	}
+	backoff := maxBackoff
+	if exp := f.n - fl.free; exp < 20 {
+		backoff = min(time.Second<<exp, maxBackoff)
+	}
+	return max(f.last.Add(backoff).Sub(now), 0)
+}
+
+// failed records a failed sign-in of key.
+func (fl *failureLimits) failed(key string, now time.Time) {
+	if fl == nil {
+		return
+	}
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	if now.Sub(fl.swept) > forgetAfter {
+		for k, f := range fl.keys {
+			if now.Sub(f.last) > forgetAfter {
+				delete(fl.keys, k)
+			}
+		}
+		fl.swept = now
+	}
+	f := fl.keys[key]
+	if f == nil || now.Sub(f.last) > forgetAfter {
+		f = &failures{}
+		fl.keys[key] = f
+	}
+	f.n++
+	f.last = now
+}
+
+// succeeded clears key's failures.
+func (fl *failureLimits) succeeded(key string) {
+	if fl == nil {
+		return
+	}
+	fl.mu.Lock()
+	defer fl.mu.Unlock()
+	delete(fl.keys, key)
+}
+
+// signIn runs one sign-in attempt under the login limits: the client's
+// attempts (every one counts) and the failures of this email from this
+// client. It answers 429 itself and returns false when the attempt must
+// wait; else it runs attempt and records whether it failed.
+func (s *Server) signIn(w http.ResponseWriter, r *http.Request, email string, attempt func() error) (tried bool, err error) {
+	if !checkLimits(w, r, s.loginLimits, loginIPKey(r)) {
+		return false, nil
+	}
+	key := failureKey(r, email)
+	if d := s.loginFailures.wait(key, time.Now()); d > 0 {
+		rateLimited(w, r, d)
+		return false, nil
+	}
+	err = attempt()
+	switch {
+	case err == nil:
+		s.loginFailures.succeeded(key)
+	case vintry.ErrorCode(err) == vintry.EUNAUTHORIZED:
+		s.loginFailures.failed(key, time.Now())
+	}
+	return true, err
 }

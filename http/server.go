@@ -22,7 +22,7 @@ type Config struct {
 	BaseURL        string        // scheme://host for job_status_link; "" derives it from the request
 	TokenTTL       time.Duration // lifetime of new tokens; 0 = no expiry
 	RateLimit      int           // requests a minute per token; 0 = unlimited
-	LoginRateLimit int           // token requests a minute per client IP and per email; 0 = unlimited
+	LoginRateLimit int           // sign-ins a minute per client IP, and free failures per (email, client IP); 0 = unlimited
 	// WebhooksAllowPrivate lets webhooks be registered for loopback, private
 	// and link-local addresses.
 	WebhooksAllowPrivate bool
@@ -64,15 +64,18 @@ type Server struct {
 	Mappings vintry.MappingProfileService
 
 	tokenLimits *limiters // per API token
-	loginLimits *limiters // per client IP and per email, on token create
-	checks      *gate     // whole-file upload checks at once
-	mappings    *gate     // mapping pages prepared at once
+	loginLimits *limiters // sign-in attempts per client IP
+	// loginFailures are failed sign-ins per (email, client IP).
+	loginFailures *failureLimits
+	checks        *gate // whole-file upload checks at once
+	mappings      *gate // mapping pages prepared at once
 }
 
 // Handler returns the HTTP handler of the whole API.
 func (s *Server) Handler() http.Handler {
 	s.tokenLimits = newLimiters(s.Config.RateLimit)
 	s.loginLimits = newLimiters(s.Config.LoginRateLimit)
+	s.loginFailures = newFailureLimits(s.Config.LoginRateLimit)
 	s.checks = newGate(s.Config.CheckSlots, msgChecksBusy)
 	s.mappings = newGate(s.Config.CheckSlots, msgMappingsBusy)
 	return s.withRequestID(s.withRecover(s.withBodyLimit(s.withAccessLog(s.routes()))))

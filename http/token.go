@@ -33,10 +33,14 @@ func (s *Server) handleTokenCreate(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, &vintry.Error{Code: vintry.EINVALID, Message: firstMessage(fields, "email", "password"), Fields: fields})
 		return
 	}
-	if !checkLimits(w, r, s.loginLimits, loginKeys(r, c.Email)...) {
+	var token string
+	tried, err := s.signIn(w, r, c.Email, func() (err error) {
+		token, err = s.Auth.CreateToken(r.Context(), r.PathValue("tenant"), c.Email, c.Password, s.Config.TokenTTL)
+		return err
+	})
+	if !tried {
 		return
 	}
-	token, err := s.Auth.CreateToken(r.Context(), r.PathValue("tenant"), c.Email, c.Password, s.Config.TokenTTL)
 	if err != nil {
 		writeError(w, r, err)
 		return

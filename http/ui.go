@@ -153,10 +153,14 @@ func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
 	lv := loginView{Next: safeNext(r, r.PostFormValue("next")), Email: email}
-	if !checkLimits(w, r, s.loginLimits, loginKeys(r, email)...) {
+	var session string
+	tried, err := s.signIn(w, r, email, func() (err error) {
+		session, err = s.Auth.CreateSession(r.Context(), r.PathValue("tenant"), email, password, sessionTTL)
+		return err
+	})
+	if !tried {
 		return
 	}
-	session, err := s.Auth.CreateSession(r.Context(), r.PathValue("tenant"), email, password, sessionTTL)
 	if err != nil {
 		s.renderLogin(w, r, lv, err)
 		return

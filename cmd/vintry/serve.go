@@ -26,7 +26,7 @@ type ServeCmd struct {
 	BaseURL        string        `name:"base-url" help:"scheme://host used in job_status_link (default: from each request)."`
 	TokenTTL       time.Duration `name:"token-ttl" default:"2160h" help:"Lifetime of tokens created through the API (default 90 days); 0 never expires."`
 	RateLimit      int           `name:"rate-limit" default:"120" help:"Requests a minute per API token; 0 turns the limit off."`
-	LoginRateLimit int           `name:"login-rate-limit" default:"10" help:"Token requests a minute per client IP and per email; 0 turns the limit off."`
+	LoginRateLimit int           `name:"login-rate-limit" default:"10" help:"Sign-ins a minute per client IP, and free failed sign-ins per (email, client IP) before backoff; 0 turns the limits off."`
 	Workers        int           `default:"2" help:"Import jobs run at once on this node."`
 	// JobFileRetention is how long a finished job's files are kept.
 	JobFileRetention time.Duration `name:"job-file-retention" default:"2160h" help:"How long a finished job's files (upload and results) are kept (default 90 days); 0 keeps them forever. Jobs and history stay."`
