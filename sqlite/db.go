@@ -165,9 +165,21 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, fn func(*Tx) error) error 
 	tx := &Tx{Tx: sqlTx, db: db, now: db.Now().UTC(), principal: p}
 	if err := fn(tx); err != nil {
 		sqlTx.Rollback()
+		if ctx.Err() != nil {
+			// database/sql rolled the transaction back when ctx ended, so
+			// the statement after that failed with ErrTxDone: the cause is
+			// the caller's cancellation (a client that went away), not a
+			// fault.
+			return fmt.Errorf("sqlite: %w", context.Cause(ctx))
+		}
 		return mapError(err)
 	}
-	return mapError(sqlTx.Commit())
+	if err := sqlTx.Commit(); err != nil && ctx.Err() != nil {
+		return fmt.Errorf("sqlite: %w", context.Cause(ctx))
+	} else if err != nil {
+		return mapError(err)
+	}
+	return nil
 }
 
 // tenantID returns the tenant of the transaction's principal; storage scopes
