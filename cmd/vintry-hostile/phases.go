@@ -22,6 +22,9 @@ type phase struct {
 	expect []int
 	// workers is how many attack at once (default: --parallel).
 	workers func(cfg Config) int
+	// holds marks an attack that lasts until the phase ends (its context
+	// is the phase's); any other attack under way at the end finishes.
+	holds bool
 }
 
 var phases = []phase{
@@ -61,7 +64,7 @@ var phases = []phase{
 		expect: []int{http.StatusOK, http.StatusServiceUnavailable}},
 	{name: "slow-upload", what: "uploads that declare 10 MB, trickle 100 KB, then stall",
 		attack: slowUpload, expect: []int{0, http.StatusRequestTimeout, http.StatusBadRequest},
-		workers: func(cfg Config) int { return cfg.SlowConns }},
+		workers: func(cfg Config) int { return cfg.SlowConns }, holds: true},
 	{name: "jobs-list", what: "jobs list pages (API, 1000 a page, and UI) over many jobs of 1000 row errors",
 		setup: manyErrorJobs,
 		attack: func(ctx context.Context, e *env) (int, error) {

@@ -69,10 +69,14 @@ func runPhase(ctx context.Context, e *env, pid int, p phase) phaseResult {
 	var attackers sync.WaitGroup
 	for i := 0; i < workers; i++ {
 		attackers.Go(func() {
+			attackCtx := ctx // an attack under way at the end finishes and counts
+			if p.holds {
+				attackCtx = phaseCtx
+			}
 			for phaseCtx.Err() == nil {
-				status, err := p.attack(phaseCtx, e)
-				if phaseCtx.Err() != nil && err != nil {
-					return // cut off by the end of the phase
+				status, err := p.attack(attackCtx, e)
+				if ctx.Err() != nil || (p.holds && phaseCtx.Err() != nil && err != nil) {
+					return // interrupted, or cut off by the end of the phase
 				}
 				mu.Lock()
 				r.attacks++
