@@ -8,6 +8,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -83,7 +84,7 @@ func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (err error) 
 		slug  string
 		token *string
 	}{{hostileTenant, &e.hostileToken}, {victimTenant, &e.victimToken}} {
-		if *t.token, err = createTenant(ctx, bin, dbFlags, t.slug); err != nil {
+		if *t.token, err = serveproc.CreateTenant(ctx, bin, dbFlags, t.slug, "", email(t.slug), password); err != nil {
 			return err
 		}
 	}
@@ -124,7 +125,7 @@ func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (err error) 
 	}
 	var results []phaseResult
 	for _, p := range phases {
-		if len(cfg.Only) > 0 && !contains(cfg.Only, p.name) {
+		if len(cfg.Only) > 0 && !slices.Contains(cfg.Only, p.name) {
 			continue
 		}
 		if p.setup != nil {
@@ -152,30 +153,4 @@ func run(ctx context.Context, cfg Config, stdout, stderr io.Writer) (err error) 
 		return fmt.Errorf("%d phases failed:\n  %s", len(failed), strings.Join(failed, "\n  "))
 	}
 	return nil
-}
-
-// createTenant makes a tenant, its admin and an API token with the admin
-// CLI, and returns the token.
-func createTenant(ctx context.Context, bin string, dbFlags []string, slug string) (string, error) {
-	if _, err := serveproc.CLI(ctx, bin, "", append([]string{"tenant", "create", slug}, dbFlags...)...); err != nil {
-		return "", err
-	}
-	if _, err := serveproc.CLI(ctx, bin, password+"\n", append([]string{"user", "create", "--tenant", slug,
-		"--email", email(slug), "--password-stdin", "--admin"}, dbFlags...)...); err != nil {
-		return "", err
-	}
-	out, err := serveproc.CLI(ctx, bin, "", append([]string{"token", "create", "--tenant", slug, "--email", email(slug)}, dbFlags...)...)
-	if err != nil {
-		return "", err
-	}
-	return strings.TrimSpace(out), nil
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

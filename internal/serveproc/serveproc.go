@@ -56,3 +56,29 @@ func CLI(ctx context.Context, bin, stdin string, args ...string) (string, error)
 	}
 	return stdout.String(), nil
 }
+
+// CreateTenant makes a tenant (its name, if not "", given by --name), an
+// admin user with password and an API token with the admin CLI of bin on
+// the database given by dbFlags, and returns the token.
+func CreateTenant(ctx context.Context, bin string, dbFlags []string, slug, name, email, password string) (string, error) {
+	create := []string{"tenant", "create", slug}
+	if name != "" {
+		create = append(create, "--name", name)
+	}
+	if _, err := CLI(ctx, bin, "", append(create, dbFlags...)...); err != nil {
+		return "", err
+	}
+	if _, err := CLI(ctx, bin, password+"\n", append([]string{"user", "create", "--tenant", slug,
+		"--email", email, "--password-stdin", "--admin"}, dbFlags...)...); err != nil {
+		return "", err
+	}
+	out, err := CLI(ctx, bin, "", append([]string{"token", "create", "--tenant", slug, "--email", email}, dbFlags...)...)
+	if err != nil {
+		return "", err
+	}
+	token := strings.TrimSpace(out)
+	if token == "" || strings.ContainsAny(token, " \n") {
+		return "", fmt.Errorf("token create printed %q, want a token", out)
+	}
+	return token, nil
+}
