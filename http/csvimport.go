@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/vintry/vintry"
@@ -116,24 +115,23 @@ func (s *Server) readImportForm(w http.ResponseWriter, r *http.Request) (*import
 		} else if err != nil {
 			return nil, multipartError(err, tooLarge)
 		}
-		if err := form.readPart(part, limit, r.ContentLength, tooLarge); err != nil {
+		if err := form.readPart(r.Context(), part, limit, tooLarge); err != nil {
 			return nil, err
 		}
 	}
 }
 
-// readPart reads one part of the form. bodySize (the request's
-// Content-Length, -1 if unknown) bounds the file part's size, so the file is
-// read into one allocation of that size rather than one grown step by step
-// (which, for a large file, allocates about twice its size).
-func (f *importForm) readPart(part *multipart.Part, limit, bodySize int64, tooLarge error) error {
+// readPart reads one part of the form. The file part is read into a buffer
+// that grows by the bytes that arrive, from the server's body budget (a
+// declared Content-Length reserves nothing).
+func (f *importForm) readPart(ctx context.Context, part *multipart.Part, limit int64, tooLarge error) error {
 	defer part.Close()
 	switch part.FormName() {
 	case "file":
 		if f.hasFile {
 			return vintry.FieldError("file", "Only one file may be uploaded per request.")
 		}
-		data, err := readAllSized(io.LimitReader(part, limit+1), min(max(bodySize, 0), limit+1, maxPresized))
+		data, err := readAllBudgeted(ctx, io.LimitReader(part, limit+1), limit+1)
 		if err != nil {
 			return multipartError(err, tooLarge)
 		}
@@ -168,8 +166,11 @@ func (f *importForm) readPart(part *multipart.Part, limit, bodySize int64, tooLa
 
 func multipartError(err, tooLarge error) error {
 	var mbe *http.MaxBytesError
+	var busy *vintry.Error
 	if errors.As(err, &mbe) {
 		return tooLarge
+	} else if errors.As(err, &busy) {
+		return err
 	}
 	return vintry.Errorf(vintry.EMALFORMED, "The multipart body could not be read: %s.", err.Error())
 }
@@ -236,31 +237,4 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
-}
-
-// maxPresized bounds the buffer a declared body size can make readPart
-// allocate before any byte of it arrived.
-const maxPresized = 64 << 20
-
-// readAllSized reads r to its end into a buffer that grows to size at once
-// after the first 64 KiB arrived (so a declared size alone allocates
-// nothing large), and as io.ReadAll grows it beyond that, should r hold more.
-func readAllSized(r io.Reader, size int64) ([]byte, error) {
-	data := make([]byte, 0, max(min(size, 64<<10), 512))
-	for {
-		if len(data) == cap(data) {
-			if int64(len(data)) < size {
-				data = slices.Grow(data, int(size)-len(data))
-			} else {
-				data = append(data, 0)[:len(data)]
-			}
-		}
-		n, err := r.Read(data[len(data):cap(data)])
-		data = data[:len(data)+n]
-		if err == io.EOF {
-			return data, nil
-		} else if err != nil {
-			return data, err
-		}
-	}
 }

@@ -1,5 +1,7 @@
 package http
 
+import "context"
+
 // OccupyChecks takes every upload-check and mapping-page slot of s, as if
 // that many requests were being checked, until release is called.
 func OccupyChecks(s *Server) (release func()) {
@@ -15,4 +17,11 @@ func OccupyChecks(s *Server) (release func()) {
 			}
 		}
 	}
+}
+
+// OccupyBodies takes the whole request-body budget of s, as if that many
+// bytes of bodies were being read, until release is called.
+func OccupyBodies(s *Server) (release func()) {
+	s.bodies.sem.Acquire(context.Background(), s.bodies.size)
+	return func() { s.bodies.sem.Release(s.bodies.size) }
 }

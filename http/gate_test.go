@@ -49,3 +49,38 @@ func TestBusyChecksAnswer503(t *testing.T) {
 		t.Fatalf("mapping page after the release: %d", res.Status)
 	}
 }
+
+// TestBusyBodiesAnswer503 takes the whole request-body budget: requests that
+// carry a body (a CSV upload through the API and the UI, a JSON import) wait,
+// then get 503 with Retry-After and change nothing, while reads without a
+// body still answer; once the budget is free, the same requests succeed.
+func TestBusyBodiesAnswer503(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tn := e.newTenant("bodies", true)
+	ui := e.uiClient(t)
+	ui.signIn(tn.Slug)
+
+	release := vhttp.OccupyBodies(e.Server)
+	const busy = "The server is busy receiving other uploads; try again in a few seconds."
+	res := e.upload(tn, tn.MemberToken, csvParts("stock.csv", []byte(goodCSV), argsContinue))
+	wantError(t, res, http.StatusServiceUnavailable, busy)
+	if res.Header.Get("Retry-After") == "" {
+		t.Error("API 503 without Retry-After")
+	}
+	res = e.do("POST", "/"+tn.Slug+"/api/v1/inventory/import/process", tn.MemberToken, importBody(true, true, true, records(1)...))
+	wantError(t, res, http.StatusServiceUnavailable, busy)
+	wantPage(t, ui.upload(tn.Slug, "stock.csv", []byte(goodCSV)), http.StatusServiceUnavailable, "try again in a few seconds")
+	if res := e.do("GET", "/"+tn.Slug+"/api/v1/inventory", tn.MemberToken, nil); res.Status != http.StatusOK {
+		t.Errorf("inventory list while bodies are busy: %d", res.Status)
+	}
+	if n := e.jobCount(tn); n != 0 {
+		t.Fatalf("a refused upload created %d jobs", n)
+	}
+
+	release()
+	wantQueued(t, e.upload(tn, tn.MemberToken, csvParts("stock.csv", []byte(goodCSV), argsContinue)))
+	if res := e.do("POST", "/"+tn.Slug+"/api/v1/inventory/import/process", tn.MemberToken, importBody(true, true, true, records(1)...)); res.Status != http.StatusOK {
+		t.Fatalf("JSON import after the release: %d %.300s", res.Status, res.Body)
+	}
+}

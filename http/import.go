@@ -120,19 +120,14 @@ func (s *Server) importResult(r *http.Request, job *vintry.ImportJob) importResu
 
 // jobStatusLink is the absolute URL of a job's log page.
 func (s *Server) jobStatusLink(r *http.Request, id int64) string {
-	return jobLogURL(s.baseURL(r), principalSlug(r), id)
+	return jobLogURL(s.baseURL(), principalSlug(r), id)
 }
 
-// baseURL is --base-url, or else the scheme and host of the request.
-func (s *Server) baseURL(r *http.Request) string {
-	if s.Config.BaseURL != "" {
-		return s.Config.BaseURL
-	}
-	scheme := "http"
-	if r.TLS != nil {
-		scheme = "https"
-	}
-	return scheme + "://" + r.Host
+// baseURL is the configured public URL. The request's Host is never used:
+// a client could make the server hand out links to a host of its choosing.
+// Without one (serve always sets it), links are paths on this server.
+func (s *Server) baseURL() string {
+	return strings.TrimSuffix(s.Config.BaseURL, "/")
 }
 
 // jobLogURL is the absolute URL of a job's log page under base.

@@ -56,7 +56,7 @@ type jobTimestamps struct {
 }
 
 func (s *Server) jobStatus(r *http.Request, j *vintry.ImportJob) jobStatus {
-	return newJobStatus(s.baseURL(r), principalSlug(r), j)
+	return newJobStatus(s.baseURL(), principalSlug(r), j)
 }
 
 // JobStatusContent returns a job as the content of

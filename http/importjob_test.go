@@ -1,6 +1,7 @@
 package http_test
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"strings"
@@ -115,6 +116,29 @@ func TestJobStatusLinkBaseURL(t *testing.T) {
 	want := fmt.Sprintf("https://vintry.example/acme/settings/application-maintenance/job-management/imports/logs/%d", c.JobLogID)
 	if c.JobStatusLink != want || e.jobStatus(tn, c.JobLogID).JobStatusLink != want {
 		t.Errorf("job_status_link = %q, want %q", c.JobStatusLink, want)
+	}
+}
+
+// TestJobStatusLinkIgnoresHost: a request's Host header does not choose the
+// host of the links the server hands out (configured base URL, or the
+// server's own address).
+func TestJobStatusLinkIgnoresHost(t *testing.T) {
+	t.Parallel()
+	for name, base := range map[string]string{"configured": "https://vintry.example", "own address": ""} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, func(c *vhttp.Config) { c.BaseURL = base })
+			tn := e.newTenant("acme", true)
+			res := e.do("POST", "/acme/api/v1/inventory/import/process", tn.MemberToken,
+				importBody(true, true, true, rec("124", "SS-01", "FG-GEN-LOT", "2024-01-01", 5, "gal")), "Host: evil.example")
+			queued := e.upload(tn, tn.MemberToken, csvParts("stock.csv", []byte(goodCSV), argsContinue))
+			want := cmp.Or(base, e.URL)
+			for _, body := range []string{string(res.Body), string(queued.Body)} {
+				if strings.Contains(body, "evil.example") || !strings.Contains(body, `"job_status_link":"`+want+"/acme/") {
+					t.Errorf("links not under %s: %.400s", want, body)
+				}
+			}
+		})
 	}
 }
 

@@ -3,7 +3,6 @@ package http
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
@@ -57,10 +56,13 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64, msg string) (
 	if r.ContentLength > limit {
 		return nil, vintry.Errorf(vintry.ETOOLARGE, "%s", msg)
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	body, err := readAllBudgeted(r.Context(), http.MaxBytesReader(w, r.Body, limit), limit+1)
 	var tooLarge *http.MaxBytesError
+	var busy *vintry.Error
 	if errors.As(err, &tooLarge) {
 		return nil, vintry.Errorf(vintry.ETOOLARGE, "%s", msg)
+	} else if errors.As(err, &busy) {
+		return nil, err
 	} else if err != nil {
 		return nil, vintry.Errorf(vintry.EMALFORMED, "The request body could not be read.")
 	}

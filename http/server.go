@@ -5,6 +5,7 @@
 package http
 
 import (
+	"cmp"
 	"context"
 	"log/slog"
 	"net/http"
@@ -19,7 +20,7 @@ import (
 type Config struct {
 	MaxRecords     int           // records per import request (JSON payload entries or CSV data rows)
 	MaxUploadBytes int64         // request body and CSV file limit
-	BaseURL        string        // scheme://host for job_status_link; "" derives it from the request
+	BaseURL        string        // scheme://host for job_status_link (serve: --base-url, else its listen address); "" gives paths
 	TokenTTL       time.Duration // lifetime of new tokens; 0 = no expiry
 	RateLimit      int           // requests a minute per token; 0 = unlimited
 	LoginRateLimit int           // sign-ins a minute per client IP, and free failures per (email, client IP); 0 = unlimited
@@ -30,7 +31,13 @@ type Config struct {
 	// pages, that run at once (0: two per CPU); more wait up to 2 s, then
 	// get 503 with Retry-After.
 	CheckSlots int
+	// BodyMemory bounds the bytes all request bodies being read hold at
+	// once (0: 256 MiB; at least four of the largest body).
+	BodyMemory int64
 }
+
+// defaultBodyMemory is the body budget when Config.BodyMemory is 0.
+const defaultBodyMemory = 256 << 20
 
 // DefaultConfig is the configuration the seed documents.
 var DefaultConfig = Config{MaxRecords: 1000, MaxUploadBytes: 10 << 20, RateLimit: 120, LoginRateLimit: 10}
@@ -69,6 +76,7 @@ type Server struct {
 	loginFailures *failureLimits
 	checks        *gate // whole-file upload checks at once
 	mappings      *gate // mapping pages prepared at once
+	bodies        *bodyBudget
 }
 
 // Handler returns the HTTP handler of the whole API.
@@ -78,7 +86,8 @@ func (s *Server) Handler() http.Handler {
 	s.loginFailures = newFailureLimits(s.Config.LoginRateLimit)
 	s.checks = newGate(s.Config.CheckSlots, msgChecksBusy)
 	s.mappings = newGate(s.Config.CheckSlots, msgMappingsBusy)
-	return s.withRequestID(s.withRecover(s.withBodyLimit(s.withAccessLog(s.routes()))))
+	s.bodies = newBodyBudget(cmp.Or(s.Config.BodyMemory, defaultBodyMemory), s.Config.MaxUploadBytes+formOverhead)
+	return s.withRequestID(s.withRecover(s.withBodyLimit(s.withBodyBudget(s.withAccessLog(s.routes())))))
 }
 
 // routes is the route table: every endpoint of the API, in one place.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/vintry/vintry"
@@ -23,11 +25,12 @@ type ServeCmd struct {
 	Addr           string        `default:"127.0.0.1:8080" help:"Address to listen on."`
 	MaxRecords     int           `name:"max-records" default:"1000" help:"Records per import request."`
 	MaxUploadBytes int64         `name:"max-upload-bytes" default:"10485760" help:"Largest request body or CSV file, in bytes."`
-	BaseURL        string        `name:"base-url" help:"scheme://host used in job_status_link (default: from each request)."`
+	BaseURL        string        `name:"base-url" help:"Public scheme://host used in job_status_link and webhook payloads (default: http:// and the listen address)."`
 	TokenTTL       time.Duration `name:"token-ttl" default:"2160h" help:"Lifetime of tokens created through the API (default 90 days); 0 never expires."`
 	RateLimit      int           `name:"rate-limit" default:"120" help:"Requests a minute per API token; 0 turns the limit off."`
 	LoginRateLimit int           `name:"login-rate-limit" default:"10" help:"Sign-ins a minute per client IP, and free failed sign-ins per (email, client IP) before backoff; 0 turns the limits off."`
 	Workers        int           `default:"2" help:"Import jobs run at once on this node."`
+	BodyMemory     int64         `name:"body-memory" default:"268435456" help:"Bytes all request bodies being read may hold at once (at least four of the largest body); more wait 2 s, then get 503."`
 	// JobFileRetention is how long a finished job's files are kept.
 	JobFileRetention time.Duration `name:"job-file-retention" default:"2160h" help:"How long a finished job's files (upload and results) are kept (default 90 days); 0 keeps them forever. Jobs and history stay."`
 	Demo             bool          `help:"Create the demo tenant with master data and a user (once), and print how to use it."`
@@ -124,8 +127,8 @@ func (m *Main) Open(ctx context.Context) error {
 	api := &vhttp.Server{
 		Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, Mappings: db, DB: db, Logger: m.Logger, Metrics: stats,
 		Config: vhttp.Config{MaxRecords: m.Serve.MaxRecords, MaxUploadBytes: m.Serve.MaxUploadBytes,
-			BaseURL: m.Serve.BaseURL, TokenTTL: m.Serve.TokenTTL, RateLimit: m.Serve.RateLimit, LoginRateLimit: m.Serve.LoginRateLimit,
-			WebhooksAllowPrivate: m.Serve.WebhooksAllowPrivate},
+			BaseURL: m.baseURL(), TokenTTL: m.Serve.TokenTTL, RateLimit: m.Serve.RateLimit, LoginRateLimit: m.Serve.LoginRateLimit,
+			WebhooksAllowPrivate: m.Serve.WebhooksAllowPrivate, BodyMemory: m.Serve.BodyMemory},
 		Webhooks: db,
 	}
 	m.server = &http.Server{
@@ -149,16 +152,19 @@ func (m *Main) Open(ctx context.Context) error {
 // webhookConfig is the delivery setup: deliveries carry a job as its status
 // endpoint shows it, with links under --base-url (else this server's URL).
 func (m *Main) webhookConfig() jobs.WebhookConfig {
-	base := m.Serve.BaseURL
-	if base == "" {
-		base = m.URL()
-	}
+	base := m.baseURL()
 	return jobs.WebhookConfig{
 		AllowPrivate: m.Serve.WebhooksAllowPrivate,
 		Render: func(slug string, job *vintry.ImportJob) any {
 			return vhttp.JobStatusContent(base, slug, job)
 		},
 	}
+}
+
+// baseURL is the public URL of links: --base-url, else this server's URL. It
+// is fixed at start-up; a request's Host header never changes it.
+func (m *Main) baseURL() string {
+	return cmp.Or(strings.TrimSuffix(m.Serve.BaseURL, "/"), m.URL())
 }
 
 // URL is the base URL the server listens on.
