@@ -126,12 +126,15 @@ type WebhookAttempt struct {
 func NewWebhookSecret() string { return "whsec_" + rand.Text() }
 
 // CheckWebhookURL checks a webhook URL as far as it can be checked without
-// resolving names: an absolute http or https URL with a host, no user
-// information, at most MaxWebhookURLLength bytes, and — unless allowPrivate —
-// not an IP literal or "localhost" name that AddressAllowed refuses. Names
-// are checked again when delivered, on the addresses they resolve to.
-func CheckWebhookURL(raw string, allowPrivate bool) error {
-	bad := func(msg string) error { return FieldError("url", msg) }
+// resolving names, and returns it in canonical form (host in lower case
+// without a trailing dot, an IP address in its standard spelling, no default
+// port): an absolute http or https URL with a host, no user information, at
+// most MaxWebhookURLLength bytes, and — unless allowPrivate — not an IP
+// address or "localhost" name that AddressAllowed refuses. The caller
+// resolves names at registration; deliveries check again, on the addresses
+// a name resolves to then.
+func CheckWebhookURL(raw string, allowPrivate bool) (string, error) {
+	bad := func(msg string) (string, error) { return "", FieldError("url", msg) }
 	if raw == "" {
 		return bad("The url field is required.")
 	}
@@ -145,30 +148,104 @@ func CheckWebhookURL(raw string, allowPrivate bool) error {
 	if u.User != nil {
 		return bad("The url must not contain a user name or password.")
 	}
-	host := u.Hostname()
+	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if host == "" {
 		return bad("The url must be an absolute http or https URL.")
 	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+	port := u.Port()
+	if port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
 			return bad("The url has an invalid port.")
 		}
 	}
-	if allowPrivate {
-		return nil
+	if (u.Scheme == "http" && port == "80") || (u.Scheme == "https" && port == "443") {
+		port = ""
 	}
-	refused := bad("The url points to a loopback, private or link-local address; this server does not send webhooks there.")
-	if ip, err := netip.ParseAddr(host); err == nil {
-		if !AddressAllowed(ip, false) {
-			return refused
+	// An address may be spelled many ways (127.1, 0x7f000001, 2130706433,
+	// 0177.0.0.1, ::ffff:127.0.0.1); resolvers read them all as one. The
+	// URL keeps its one canonical spelling, and that is what is checked.
+	ip, isIP := netip.Addr{}, false
+	if a, err := netip.ParseAddr(host); err == nil {
+		ip, isIP = a.Unmap(), true
+	} else if a, ok, valid := legacyIPv4(host); ok {
+		if !valid {
+			return bad("The url's host is not a valid IP address or name.")
 		}
-		return nil
+		ip, isIP = a, true
 	}
-	name := strings.TrimSuffix(strings.ToLower(host), ".")
-	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
-		return refused
+	if isIP {
+		host = ip.String()
 	}
-	return nil
+	u.Host = host
+	if isIP && ip.Is6() {
+		u.Host = "[" + host + "]"
+	}
+	if port != "" {
+		u.Host += ":" + port
+	}
+	if allowPrivate {
+		return u.String(), nil
+	}
+	refused := MsgWebhookRefused
+	if isIP && !AddressAllowed(ip, false) {
+		return bad(refused)
+	}
+	if host == "localhost" || strings.HasSuffix(host, ".localhost") {
+		return bad(refused)
+	}
+	return u.String(), nil
+}
+
+// MsgWebhookRefused is the message of a webhook URL whose host is, or
+// resolves to, an address deliveries may not reach.
+const MsgWebhookRefused = "The url points to a loopback, private or link-local address; this server does not send webhooks there."
+
+// legacyIPv4 reads host as the IPv4 forms inet_aton accepts: one to four
+// dot-separated numbers, each decimal, octal (leading 0) or hex (0x), the
+// last filling the remaining bytes. ok reports that host has that shape
+// (every part a number, as no DNS name's last label is); valid that the
+// numbers fit.
+func legacyIPv4(host string) (addr netip.Addr, ok, valid bool) {
+	parts := strings.Split(host, ".")
+	if len(parts) > 4 {
+		for _, p := range parts {
+			if _, err := strconv.ParseUint(p, 0, 64); err != nil {
+				return addr, false, false
+			}
+		}
+		return addr, true, false
+	}
+	nums := make([]uint64, len(parts))
+	for i, p := range parts {
+		base := 10
+		switch {
+		case len(p) > 2 && (p[:2] == "0x" || p[:2] == "0X"):
+			p, base = p[2:], 16
+		case len(p) > 1 && p[0] == '0':
+			p, base = p[1:], 8
+		}
+		n, err := strconv.ParseUint(p, base, 64)
+		if err != nil {
+			if e, isNum := err.(*strconv.NumError); isNum && e.Err == strconv.ErrRange {
+				return addr, true, false
+			}
+			return addr, false, false
+		}
+		nums[i] = n
+	}
+	last := len(nums) - 1
+	var v uint64
+	for i, n := range nums[:last] {
+		if n > 0xff {
+			return addr, true, false
+		}
+		v |= n << (24 - 8*i)
+	}
+	if nums[last] >= 1<<(32-8*last) {
+		return addr, true, false
+	}
+	v |= nums[last]
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), true, true
 }
 
 // reservedPrefixes are ranges outside the public internet that the netip

@@ -78,15 +78,50 @@ func TestCheckWebhookURL(t *testing.T) {
 		{"http://api.localhost./", false, true},
 		{"http://10.0.0.8/", false, true},
 		{"http://0.0.0.0/", false, true}, // no name check with the flag; the dialer refuses it
+		{"http://127.1/", false, true},
+		{"http://0x7f000001/", false, true},
+		{"http://2130706433/", false, true},
+		{"http://0177.0.0.1/", false, true},
+		{"http://10.1/", false, true},
+		{"http://[::ffff:7f00:1]/", false, true},
+		{"http://1.2.3.4.5/", false, false},
+		{"http://256.1.1.1/", false, false},
+		{"http://4294967296/", false, false},
+		{"http://1.16777216/", false, false},
 	}
 	for _, tt := range tests {
-		if err := vintry.CheckWebhookURL(tt.url, false); (err == nil) != tt.public {
+		if _, err := vintry.CheckWebhookURL(tt.url, false); (err == nil) != tt.public {
 			t.Errorf("CheckWebhookURL(%q, false) = %v, want accepted %v", tt.url, err, tt.public)
 		} else if err != nil && vintry.ErrorCode(err) != vintry.EINVALID {
 			t.Errorf("CheckWebhookURL(%q) error code %q, want %q", tt.url, vintry.ErrorCode(err), vintry.EINVALID)
 		}
-		if err := vintry.CheckWebhookURL(tt.url, true); (err == nil) != tt.flagOn {
+		if _, err := vintry.CheckWebhookURL(tt.url, true); (err == nil) != tt.flagOn {
 			t.Errorf("CheckWebhookURL(%q, true) = %v, want accepted %v", tt.url, err, tt.flagOn)
+		}
+	}
+}
+
+// TestCheckWebhookURLCanonical: an accepted URL comes back in its one
+// canonical spelling, which is what is stored and checked.
+func TestCheckWebhookURLCanonical(t *testing.T) {
+	for in, want := range map[string]string{
+		"HTTPS://ERP.Example.COM./Hooks?x=Y": "https://erp.example.com/Hooks?x=Y",
+		"https://erp.example.com:443/h":      "https://erp.example.com/h",
+		"http://erp.example.com:80/h":        "http://erp.example.com/h",
+		"http://erp.example.com:8080/h":      "http://erp.example.com:8080/h",
+		"http://127.1:9000/h":                "http://127.0.0.1:9000/h",
+		"http://0x7f000001/":                 "http://127.0.0.1/",
+		"http://2130706433/":                 "http://127.0.0.1/",
+		"http://0177.0.0.01/":                "http://127.0.0.1/",
+		"http://1.2.65535/":                  "http://1.2.255.255/",
+		"http://[::FFFF:127.0.0.1]/":         "http://127.0.0.1/",
+		"http://[2001:DB8::0:1]:8443/":       "http://[2001:db8::1]:8443/",
+		"http://93.184.215.14/":              "http://93.184.215.14/",
+		"http://cafe.example/":               "http://cafe.example/",
+	} {
+		got, err := vintry.CheckWebhookURL(in, true)
+		if err != nil || got != want {
+			t.Errorf("CheckWebhookURL(%q) = %q, %v; want %q", in, got, err, want)
 		}
 	}
 }

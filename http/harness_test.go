@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"reflect"
 	"strings"
@@ -46,6 +47,7 @@ func newEnv(t *testing.T, opts ...any) *env {
 	// Tests poll and loop far faster than any client should; the rate limit
 	// tests set their own limits.
 	cfg.RateLimit, cfg.LoginRateLimit = 0, 0
+	cfg.Resolver = testResolver{}
 	var dbOpts []func(*sqlite.DB)
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
 	jobCfg := jobs.Config{Workers: 2, Logger: logger}
@@ -85,6 +87,31 @@ func newEnv(t *testing.T, opts ...any) *env {
 		stop()
 	})
 	return &env{t: t, URL: srv.URL, DB: db, Config: cfg, Server: s}
+}
+
+// testResolver stands in for DNS, which this machine does not have: names
+// under example and example.com have a public address; the names of
+// testResolverNames have theirs; any other name does not resolve.
+type testResolver struct{}
+
+var testResolverNames = map[string][]string{
+	"loop.example.net":  {"127.0.0.1"},
+	"intra.example.net": {"10.0.0.7"},
+	"mixed.example.net": {"93.184.215.14", "::1"},
+}
+
+func (testResolver) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if addrs, ok := testResolverNames[host]; ok {
+		var out []netip.Addr
+		for _, a := range addrs {
+			out = append(out, netip.MustParseAddr(a))
+		}
+		return out, nil
+	}
+	if strings.HasSuffix(host, ".example") || strings.HasSuffix(host, ".example.com") {
+		return []netip.Addr{netip.MustParseAddr("93.184.215.14")}, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, Server: "10.9.9.9:53", IsNotFound: true}
 }
 
 // tenant is a tenant made for a test, with an admin and a member token.

@@ -27,6 +27,9 @@ type Config struct {
 	// WebhooksAllowPrivate lets webhooks be registered for loopback, private
 	// and link-local addresses.
 	WebhooksAllowPrivate bool
+	// Resolver looks up webhook host names at registration (nil: the
+	// system's resolver); unused with WebhooksAllowPrivate.
+	Resolver Resolver
 	// CheckSlots bounds the upload checks, and apart from them the mapping
 	// pages, that run at once (0: two per CPU); more wait up to 2 s, then
 	// get 503 with Retry-After.

@@ -1,11 +1,16 @@
 package http
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
+	"net/netip"
+	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/vintry/vintry"
@@ -79,6 +84,9 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	hook, err := decodeWebhook(body, s.Config.WebhooksAllowPrivate)
+	if err == nil && !s.Config.WebhooksAllowPrivate {
+		err = s.checkWebhookHost(r.Context(), hook.URL)
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return
@@ -91,6 +99,46 @@ func (s *Server) handleWebhookCreate(w http.ResponseWriter, r *http.Request) {
 		Message: "Webhook created. Store its secret now: it is not shown again.", Content: newWebhookView(hook)})
 }
 
+// Resolver looks up the addresses of a host name; *net.Resolver is one.
+type Resolver interface {
+	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
+}
+
+// resolveWait bounds the look-up of a webhook's host at registration.
+const resolveWait = 5 * time.Second
+
+// checkWebhookHost resolves the host name of a canonical webhook URL and
+// refuses it when any address it has now is one deliveries may not reach,
+// or when it has none. (Deliveries check every address they connect to
+// again: a name can be re-pointed later.) The refusal does not repeat the
+// addresses or the resolver's words.
+func (s *Server) checkWebhookHost(ctx context.Context, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return vintry.FieldError("url", "The url must be an absolute http or https URL.")
+	}
+	host := u.Hostname()
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil // an address, checked by CheckWebhookURL
+	}
+	resolver := s.Config.Resolver
+	if resolver == nil {
+		resolver = net.DefaultResolver
+	}
+	ctx, cancel := context.WithTimeout(ctx, resolveWait)
+	defer cancel()
+	addrs, err := resolver.LookupNetIP(ctx, "ip", host)
+	if err != nil || len(addrs) == 0 {
+		return vintry.FieldError("url", "The url's host name could not be resolved; check the name, or register it once it resolves.")
+	}
+	for _, a := range addrs {
+		if !vintry.AddressAllowed(a, false) {
+			return vintry.FieldError("url", vintry.MsgWebhookRefused)
+		}
+	}
+	return nil
+}
+
 // decodeWebhook decodes and checks a webhook registration.
 func decodeWebhook(body []byte, allowPrivate bool) (*vintry.Webhook, error) {
 	var req webhookRequest
@@ -101,10 +149,11 @@ func decodeWebhook(body []byte, allowPrivate bool) (*vintry.Webhook, error) {
 		}
 		return nil, malformedJSON(err)
 	}
-	req.URL = strings.TrimSpace(req.URL)
-	if err := vintry.CheckWebhookURL(req.URL, allowPrivate); err != nil {
+	canonical, err := vintry.CheckWebhookURL(strings.TrimSpace(req.URL), allowPrivate)
+	if err != nil {
 		return nil, err
 	}
+	req.URL = canonical
 	events, err := webhookEvents(req.Events)
 	if err != nil {
 		return nil, err

@@ -239,6 +239,16 @@ func TestWebhookRegisterRejected(t *testing.T) {
 		{"long description", `{"url":"https://erp.example.com/","description":"` + strings.Repeat("é", 256) + `"}`, "description",
 			"The description must be text of at most 255 characters."},
 		{"not an object", `["https://erp.example.com/"]`, "body", ""},
+		{"short loopback", `{"url":"http://127.1/hook"}`, "url", private},
+		{"hex loopback", `{"url":"http://0x7f000001/hook"}`, "url", private},
+		{"decimal loopback", `{"url":"http://2130706433/hook"}`, "url", private},
+		{"octal loopback", `{"url":"http://0177.0.0.1/hook"}`, "url", private},
+		{"bad numeric host", `{"url":"http://1.2.3.4.5/hook"}`, "url", "The url's host is not a valid IP address or name."},
+		{"name of loopback", `{"url":"http://loop.example.net/hook"}`, "url", private},
+		{"name of private", `{"url":"https://intra.example.net/hook"}`, "url", private},
+		{"one address private", `{"url":"https://mixed.example.net/hook"}`, "url", private},
+		{"unresolvable", `{"url":"https://nowhere.invalid/hook"}`, "url",
+			"The url's host name could not be resolved; check the name, or register it once it resolves."},
 	}
 	e := newEnv(t)
 	tn := e.newTenant("rejects", false)
@@ -253,6 +263,13 @@ func TestWebhookRegisterRejected(t *testing.T) {
 	if p := e.page(hooksPath(tn), tn.AdminToken); p.Total != 0 {
 		t.Errorf("%d webhooks after rejected requests, want 0", p.Total)
 	}
+
+	t.Run("stored in canonical form", func(t *testing.T) {
+		hook := e.createHook(tn, `{"url":"HTTPS://ERP.Example.COM.:443/Hooks/In?A=1"}`)
+		if hook.URL != "https://erp.example.com/Hooks/In?A=1" {
+			t.Errorf("url = %q, want the canonical form", hook.URL)
+		}
+	})
 
 	t.Run("private allowed by the server flag", func(t *testing.T) {
 		e := newEnv(t, registerPrivate)

@@ -3,6 +3,7 @@ package jobs
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -139,10 +140,10 @@ func (w *WebhookWorker) Work(ctx context.Context, job *river.Job[WebhookArgs]) e
 	case sendErr == nil && code >= 200 && code < 300:
 		attempt.Status = vintry.DeliverySucceeded
 	case sendErr == nil:
-		sendErr = fmt.Errorf("the receiver answered %d", code)
+		sendErr = &receiverStatus{code}
 	}
 	if sendErr != nil {
-		attempt.Error = truncate(sendErr.Error(), 500)
+		attempt.Error = truncate(deliveryError(sendErr, w.Config.Timeout), 500)
 		if errors.As(sendErr, &refused) || job.Attempt >= job.MaxAttempts {
 			attempt.Status = vintry.DeliveryFailed
 		}
@@ -199,6 +200,48 @@ func (w *WebhookWorker) send(ctx context.Context, pd *vintry.PendingDelivery) (i
 	io.Copy(io.Discard, io.LimitReader(res.Body, maxResponseRead))
 	return res.StatusCode, nil
 }
+
+// deliveryError is what a failed attempt records (and the API shows): what
+// went wrong, in words of the receiver's side, without the addresses a name
+// resolved to or the resolver this server asked, which the webhook's owner
+// has no business learning.
+func deliveryError(err error, timeout time.Duration) string {
+	var (
+		refused *addressRefused
+		dnsErr  *net.DNSError
+		opErr   *net.OpError
+		netErr  net.Error
+		certErr *tls.CertificateVerificationError
+		status  *receiverStatus
+	)
+	switch {
+	case errors.As(err, &status):
+		return status.Error()
+	case errors.As(err, &refused):
+		return "The host resolves to a loopback, private or link-local address; this server does not send webhooks there."
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsNotFound {
+			return "The host name does not resolve."
+		}
+		return "The host name could not be resolved."
+	case errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &netErr) && netErr.Timeout()):
+		return fmt.Sprintf("The receiver did not answer within %s.", timeout)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "The receiver refused the connection."
+	case errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF):
+		return "The receiver closed the connection before it answered."
+	case errors.As(err, &certErr):
+		return "The receiver's TLS certificate was not accepted: " + certErr.Err.Error()
+	case errors.As(err, &opErr):
+		return "The request could not be sent: " + opErr.Err.Error()
+	}
+	return "The request could not be sent."
+}
+
+// receiverStatus is the error of an answer outside 2xx.
+type receiverStatus struct{ code int }
+
+func (e *receiverStatus) Error() string { return fmt.Sprintf("the receiver answered %d", e.code) }
 
 // addressRefused is the dial error for an address the policy refuses.
 type addressRefused struct{ addr netip.Addr }

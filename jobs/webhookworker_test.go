@@ -1,11 +1,19 @@
 package jobs
 
 import (
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
+	"os"
+	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -83,6 +91,42 @@ func TestWebhookBackoff(t *testing.T) {
 		next := w.NextRetry(&river.Job[WebhookArgs]{JobRow: &rivertype.JobRow{Attempt: tt.attempt}})
 		if d := next.Sub(before); d < tt.want || d > tt.want+time.Second {
 			t.Errorf("attempt %d: next retry in %v, want %v", tt.attempt, d, tt.want)
+		}
+	}
+}
+
+// TestDeliveryError: a failed attempt's recorded error says what went wrong
+// without the addresses a name resolved to or the resolver's address.
+func TestDeliveryError(t *testing.T) {
+	dial := func(err error) error {
+		return &url.Error{Op: "Post", URL: "https://hooks.example/in", Err: &net.OpError{Op: "dial", Net: "tcp",
+			Addr: &net.TCPAddr{IP: net.ParseIP("10.1.2.3"), Port: 443}, Err: err}}
+	}
+	tests := []struct {
+		err  error
+		want string
+	}{
+		{dial(&addressRefused{netip.MustParseAddr("127.0.0.1")}),
+			"The host resolves to a loopback, private or link-local address; this server does not send webhooks there."},
+		{&url.Error{Op: "Post", URL: "https://x.example/", Err: &net.OpError{Op: "dial", Net: "tcp",
+			Err: &net.DNSError{Err: "no such host", Name: "x.example", Server: "10.9.9.9:53", IsNotFound: true}}}, "The host name does not resolve."},
+		{&net.DNSError{Err: "server misbehaving", Name: "x.example", Server: "10.9.9.9:53"}, "The host name could not be resolved."},
+		{fmt.Errorf("post: %w", context.DeadlineExceeded), "The receiver did not answer within 10s."},
+		{dial(os.NewSyscallError("connect", syscall.ECONNREFUSED)), "The receiver refused the connection."},
+		{dial(os.NewSyscallError("connect", syscall.ENETUNREACH)), "The request could not be sent: connect: network is unreachable"},
+		{&url.Error{Op: "Post", URL: "https://x.example/", Err: io.EOF}, "The receiver closed the connection before it answered."},
+		{&receiverStatus{503}, "the receiver answered 503"},
+		{errors.New("something else at 10.1.2.3"), "The request could not be sent."},
+	}
+	for _, tt := range tests {
+		got := deliveryError(tt.err, 10*time.Second)
+		if got != tt.want {
+			t.Errorf("deliveryError(%v) = %q, want %q", tt.err, got, tt.want)
+		}
+		for _, leak := range []string{"10.9.9.9", "10.1.2.3", "127.0.0.1"} {
+			if strings.Contains(got, leak) {
+				t.Errorf("deliveryError(%v) = %q names %s", tt.err, got, leak)
+			}
 		}
 	}
 }
