@@ -3,6 +3,7 @@ package postgres
 import (
 	"context"
 	"errors"
+	"io"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -14,7 +15,8 @@ import (
 // RevertImportJob implements vintry.JobLifecycle: the plan, the inverse
 // writes, the revert job with its files and the link from the reverted job
 // are one transaction, which holds the tenant's write lock (so no import or
-// delete of the tenant interleaves with it).
+// delete of the tenant interleaves with it), planned and written in chunks
+// (store.RunRevert).
 func (db *DB) RevertImportJob(ctx context.Context, id int64, opts vintry.RevertOptions) (*vintry.RevertResult, error) {
 	var result *vintry.RevertResult
 	err := db.update(ctx, func(tx *Tx) error {
@@ -33,72 +35,64 @@ func (db *DB) RevertImportJob(ctx context.Context, id int64, opts vintry.RevertO
 		if err := job.CheckRevertable(); err != nil {
 			return err
 		}
-		in, err := tx.revertInput(ctx, tenantID, id)
-		if err != nil {
-			return err
-		}
-		plan, err := store.PlanRevert(in, opts)
-		if err != nil || opts.Preview {
-			if plan != nil {
-				result = &plan.Result
-			}
-			return err
-		}
-		rev := store.RevertJob(job, tx.principal.UserID, tx.now, plan)
-		if err := tx.applyRevert(ctx, tenantID, rev, plan); err != nil {
-			return err
-		}
-		result = &plan.Result
-		result.Job = rev
-		return nil
+		result, err = store.RunRevert(ctx, revertTx{tx, tenantID}, job, tx.principal.UserID, tx.now, opts)
+		return err
 	})
 	return result, err
 }
 
-// applyRevert inserts the revert job, writes the plan, the job's files and
-// final state, and links the reverted job to it.
-func (tx *Tx) applyRevert(ctx context.Context, tenantID int64, rev *vintry.ImportJob, plan *store.RevertPlan) error {
-	if err := tx.insertImportJob(ctx, rev); err != nil {
-		return err
-	}
-	deletes, updates, restores := plan.Writes()
+// revertTx is the store.RevertTx of a revert in tx, of tenant tenantID.
+type revertTx struct {
+	*Tx
+	tenantID int64
+}
+
+func (r revertTx) InsertRevertJob(ctx context.Context, rev *vintry.ImportJob) error {
+	return r.insertImportJob(ctx, rev)
+}
+
+func (r revertTx) WriteRevert(ctx context.Context, rev *vintry.ImportJob, deletes []int64, updates, restores []store.RevertItem) error {
 	if len(deletes) > 0 {
-		if err := tx.deleteRecords(ctx, tenantID, deletes, rev.ID); err != nil {
+		if err := r.deleteRecords(ctx, r.tenantID, deletes, rev.ID); err != nil {
 			return err
 		}
+	}
+	if len(updates)+len(restores) == 0 {
+		return nil
 	}
 	batch := &pgx.Batch{}
 	for _, it := range updates {
 		batch.Queue(`UPDATE inventory SET quantity = $1, uom_id = $2, updated_at = $3, last_job_id = $4
-			WHERE tenant_id = $5 AND id = $6`, numeric(it.JobBefore.Quantity), it.JobBefore.UOMID, tx.now, rev.ID,
-			tenantID, it.RecordID)
-		tx.queueRevertChange(batch, tenantID, rev.ID, "update", it, it.Now)
+			WHERE tenant_id = $5 AND id = $6`, numeric(it.JobBefore.Quantity), it.JobBefore.UOMID, r.now, rev.ID,
+			r.tenantID, it.RecordID)
+		r.queueRevertChange(batch, r.tenantID, rev.ID, "update", it, it.Now)
 	}
 	for _, it := range restores {
 		k := it.Key
 		batch.Queue(`INSERT INTO inventory (id, tenant_id, item_id, bin_id, lot_id, date_filled, quantity, uom_id,
 			created_at, updated_at, last_job_id, created_job_id) OVERRIDING SYSTEM VALUE
 			VALUES ($1, $2, $3, $4, $5, $6::date, $7, $8, $9, $10, $11, $12)`,
-			it.RecordID, tenantID, k.ItemID, k.BinID, k.LotID, k.DateFilled, numeric(it.JobBefore.Quantity),
-			it.JobBefore.UOMID, it.RecordCreatedAt, tx.now, rev.ID, nullID(it.RecordJobID))
-		tx.queueRevertChange(batch, tenantID, rev.ID, "restore", it, nil)
+			it.RecordID, r.tenantID, k.ItemID, k.BinID, k.LotID, k.DateFilled, numeric(it.JobBefore.Quantity),
+			it.JobBefore.UOMID, it.RecordCreatedAt, r.now, rev.ID, nullID(it.RecordJobID))
+		r.queueRevertChange(batch, r.tenantID, rev.ID, "restore", it, nil)
 	}
-	files, err := store.RevertJobFiles(plan)
-	if err != nil {
-		return err
-	}
-	tx.queueFile(batch, rev, vintry.FileInput, files.Input)
-	tx.queueFile(batch, rev, vintry.FileStaging, files.Staging)
-	tx.queueFile(batch, rev, vintry.FileOutput, files.Output)
-	tx.queueFile(batch, rev, vintry.FileErrors, files.Errors)
+	return r.SendBatch(ctx, batch).Close()
+}
+
+func (r revertTx) PutRevertFile(ctx context.Context, rev *vintry.ImportJob, kind vintry.FileKind, content io.Reader) error {
+	return r.putFileFrom(ctx, rev, kind, content)
+}
+
+func (r revertTx) FinishRevert(ctx context.Context, rev *vintry.ImportJob) error {
+	batch := &pgx.Batch{}
 	if err := queueFinishImportJob(batch, rev); err != nil {
 		return err
 	}
 	batch.Queue(`UPDATE import_jobs SET reverted_by_job_id = $1 WHERE id = $2`, rev.ID, rev.RevertsJobID)
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+	if err := r.SendBatch(ctx, batch).Close(); err != nil {
 		return err
 	}
-	return tx.jobFinished(ctx, rev)
+	return r.jobFinished(ctx, rev)
 }
 
 // queueRevertChange queues the history row of a revert's update or
@@ -127,16 +121,25 @@ func nullID(id int64) *int64 {
 	return &id
 }
 
-// touchedRecords is a CTE of the ids of the records job $2 of tenant $1
-// created, changed, deleted or restored.
-const touchedRecords = `WITH touched (id) AS (
-	SELECT record_id FROM inventory_changes WHERE tenant_id = $1 AND (job_id = $2 OR record_job_id = $2)
-	UNION SELECT id FROM inventory WHERE tenant_id = $1 AND created_job_id = $2)`
+// RevertRecordIDs returns the ids of the records job jobID created,
+// changed, deleted or restored, ascending.
+func (r revertTx) RevertRecordIDs(ctx context.Context, jobID int64) ([]int64, error) {
+	rows, err := r.Query(ctx, `
+		SELECT record_id FROM inventory_changes WHERE tenant_id = $1 AND job_id = $2
+		UNION SELECT record_id FROM inventory_changes WHERE tenant_id = $1 AND record_job_id = $2
+		UNION SELECT id FROM inventory WHERE tenant_id = $1 AND created_job_id = $2
+		ORDER BY 1`, r.tenantID, jobID)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[int64])
+}
 
-// revertInput reads what a revert of job jobID decides on.
-func (tx *Tx) revertInput(ctx context.Context, tenantID, jobID int64) (store.RevertInput, error) {
+// RevertInput reads what the revert of job jobID decides on for the
+// records ids ($3).
+func (r revertTx) RevertInput(ctx context.Context, jobID int64, ids []int64) (store.RevertInput, error) {
 	in := store.RevertInput{JobID: jobID}
-	rows, err := tx.Query(ctx, touchedRecords+`
+	rows, err := r.Query(ctx, `
 		SELECT c.id, c.record_id, c.item_id, c.bin_id, c.lot_id, c.date_filled,
 		       COALESCE(i.name, ''), COALESCE(b.name, ''), COALESCE(lt.name, ''), c.op,
 		       c.old_quantity, c.old_uom_id, ou.name, c.new_quantity, c.new_uom_id, nu.name,
@@ -144,7 +147,7 @@ func (tx *Tx) revertInput(ctx context.Context, tenantID, jobID int64) (store.Rev
 		FROM inventory_changes c -- left joins: master data may have been deleted since
 		LEFT JOIN items i ON i.id = c.item_id LEFT JOIN bins b ON b.id = c.bin_id LEFT JOIN lots lt ON lt.id = c.lot_id
 		LEFT JOIN uoms ou ON ou.id = c.old_uom_id LEFT JOIN uoms nu ON nu.id = c.new_uom_id
-		WHERE c.tenant_id = $1 AND c.record_id IN (SELECT id FROM touched) ORDER BY c.id`, tenantID, jobID)
+		WHERE c.tenant_id = $1 AND c.record_id = ANY ($2) ORDER BY c.id`, r.tenantID, ids)
 	if err != nil {
 		return in, err
 	}
@@ -164,47 +167,50 @@ func (tx *Tx) revertInput(ctx context.Context, tenantID, jobID int64) (store.Rev
 	if err != nil {
 		return in, err
 	}
-	rows, err = tx.Query(ctx, `
-		SELECT id FROM inventory WHERE tenant_id = $1 AND created_job_id = $2
-		UNION SELECT record_id FROM inventory_changes WHERE tenant_id = $1 AND record_job_id = $2`, tenantID, jobID)
+	rows, err = r.Query(ctx, `
+		SELECT id FROM inventory WHERE tenant_id = $1 AND created_job_id = $2 AND id = ANY ($3)
+		UNION SELECT record_id FROM inventory_changes WHERE tenant_id = $1 AND record_job_id = $2 AND record_id = ANY ($3)`,
+		r.tenantID, jobID, ids)
 	if err != nil {
 		return in, err
 	}
 	if in.Created, err = pgx.CollectRows(rows, pgx.RowTo[int64]); err != nil {
 		return in, err
 	}
-	in.Current, err = tx.revertCurrent(ctx, tenantID, jobID)
+	in.Current, err = r.revertCurrent(ctx, jobID, ids)
 	return in, err
 }
 
 // revertCurrent reads the records that exist now at the keys of the
-// records job jobID touched.
-func (tx *Tx) revertCurrent(ctx context.Context, tenantID, jobID int64) ([]store.RevertRecord, error) {
-	rows, err := tx.Query(ctx, touchedRecords+`, keys AS (
-			SELECT item_id, bin_id, lot_id, date_filled FROM inventory_changes WHERE tenant_id = $1 AND record_id IN (SELECT id FROM touched)
-			UNION SELECT item_id, bin_id, lot_id, date_filled FROM inventory WHERE tenant_id = $1 AND id IN (SELECT id FROM touched))
+// records ids, each marked when job jobID touched it.
+func (r revertTx) revertCurrent(ctx context.Context, jobID int64, ids []int64) ([]store.RevertRecord, error) {
+	rows, err := r.Query(ctx, `WITH keys AS (
+			SELECT item_id, bin_id, lot_id, date_filled FROM inventory_changes WHERE tenant_id = $1 AND record_id = ANY ($3)
+			UNION SELECT item_id, bin_id, lot_id, date_filled FROM inventory WHERE tenant_id = $1 AND id = ANY ($3))
 		SELECT inv.id, inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled, i.name, b.name, lt.name,
-		       inv.quantity, inv.uom_id, u.name, COALESCE(inv.created_job_id, 0), COALESCE(inv.last_job_id, 0), inv.created_at
+		       inv.quantity, inv.uom_id, u.name, COALESCE(inv.created_job_id, 0), COALESCE(inv.last_job_id, 0), inv.created_at,
+		       inv.created_job_id IS NOT DISTINCT FROM $2 OR EXISTS (SELECT 1 FROM inventory_changes x WHERE x.tenant_id = $1
+		           AND x.record_id = inv.id AND (x.job_id = $2 OR x.record_job_id = $2))
 		FROM keys k JOIN inventory inv ON inv.tenant_id = $1 AND inv.item_id = k.item_id AND inv.bin_id = k.bin_id
 		     AND inv.lot_id = k.lot_id AND inv.date_filled = k.date_filled
 		JOIN items i ON i.id = inv.item_id JOIN bins b ON b.id = inv.bin_id JOIN lots lt ON lt.id = inv.lot_id
-		JOIN uoms u ON u.id = inv.uom_id`, tenantID, jobID)
+		JOIN uoms u ON u.id = inv.uom_id`, r.tenantID, jobID, ids)
 	if err != nil {
 		return nil, err
 	}
 	var out []store.RevertRecord
-	var r store.RevertRecord
+	var rec store.RevertRecord
 	var date time.Time
 	var qty pgtype.Numeric
-	k := &r.Key
-	_, err = pgx.ForEachRow(rows, []any{&r.ID, &k.ItemID, &k.BinID, &k.LotID, &date, &k.Item, &k.Bin, &k.Lot,
-		&qty, &r.State.UOMID, &r.State.UOM, &r.CreatedJobID, &r.LastJobID, &r.CreatedAt}, func() error {
+	k := &rec.Key
+	_, err = pgx.ForEachRow(rows, []any{&rec.ID, &k.ItemID, &k.BinID, &k.LotID, &date, &k.Item, &k.Bin, &k.Lot,
+		&qty, &rec.State.UOMID, &rec.State.UOM, &rec.CreatedJobID, &rec.LastJobID, &rec.CreatedAt, &rec.Touched}, func() error {
 		var ok bool
-		if r.State.Quantity, ok = decimalOf(qty); !ok {
+		if rec.State.Quantity, ok = decimalOf(qty); !ok {
 			return errors.New("inventory record without quantity")
 		}
-		k.DateFilled, r.CreatedAt = dateText(date), r.CreatedAt.UTC()
-		out = append(out, r)
+		k.DateFilled, rec.CreatedAt = dateText(date), rec.CreatedAt.UTC()
+		out = append(out, rec)
 		return nil
 	})
 	return out, err

@@ -3,7 +3,9 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
+	"io"
 
 	"github.com/shopspring/decimal"
 	"github.com/vintry/vintry"
@@ -12,7 +14,8 @@ import (
 
 // RevertImportJob implements vintry.JobLifecycle: the plan, the inverse
 // writes, the revert job with its files and the link from the reverted job
-// are one write transaction.
+// are one write transaction, planned and written in chunks
+// (store.RunRevert).
 func (db *DB) RevertImportJob(ctx context.Context, id int64, opts vintry.RevertOptions) (*vintry.RevertResult, error) {
 	var result *vintry.RevertResult
 	err := db.update(ctx, func(tx *Tx) error {
@@ -27,80 +30,66 @@ func (db *DB) RevertImportJob(ctx context.Context, id int64, opts vintry.RevertO
 		if err := job.CheckRevertable(); err != nil {
 			return err
 		}
-		in, err := tx.revertInput(ctx, tenantID, id)
-		if err != nil {
-			return err
-		}
-		plan, err := store.PlanRevert(in, opts)
-		if err != nil || opts.Preview {
-			if plan != nil {
-				result = &plan.Result
-			}
-			return err
-		}
-		rev := store.RevertJob(job, tx.principal.UserID, tx.now, plan)
-		if err := tx.applyRevert(ctx, tenantID, rev, plan); err != nil {
-			return err
-		}
-		result = &plan.Result
-		result.Job = rev
-		return nil
+		result, err = store.RunRevert(ctx, revertTx{tx, tenantID}, job, tx.principal.UserID, tx.now, opts)
+		return err
 	})
 	return result, err
 }
 
-// applyRevert inserts the revert job, writes the plan, the job's files and
-// final state, and links the reverted job to it.
-func (tx *Tx) applyRevert(ctx context.Context, tenantID int64, rev *vintry.ImportJob, plan *store.RevertPlan) error {
-	if err := tx.insertImportJob(ctx, rev); err != nil {
-		return err
-	}
-	deletes, updates, restores := plan.Writes()
+// revertTx is the store.RevertTx of a revert in tx, of tenant tenantID.
+type revertTx struct {
+	*Tx
+	tenantID int64
+}
+
+func (r revertTx) InsertRevertJob(ctx context.Context, rev *vintry.ImportJob) error {
+	return r.insertImportJob(ctx, rev)
+}
+
+func (r revertTx) WriteRevert(ctx context.Context, rev *vintry.ImportJob, deletes []int64, updates, restores []store.RevertItem) error {
 	if len(deletes) > 0 {
-		if err := tx.deleteRecords(ctx, tenantID, deletes, rev.ID); err != nil {
+		if err := r.deleteRecords(ctx, r.tenantID, deletes, rev.ID); err != nil {
 			return err
 		}
 	}
-	now := formatTime(tx.now)
+	now := formatTime(r.now)
 	for _, it := range updates {
-		if _, err := tx.ExecContext(ctx, `UPDATE inventory SET quantity = ?, uom_id = ?, updated_at = ?, last_job_id = ?
+		if _, err := r.ExecContext(ctx, `UPDATE inventory SET quantity = ?, uom_id = ?, updated_at = ?, last_job_id = ?
 			WHERE tenant_id = ? AND id = ?`, vintry.FormatQuantity(it.JobBefore.Quantity), it.JobBefore.UOMID, now, rev.ID,
-			tenantID, it.RecordID); err != nil {
+			r.tenantID, it.RecordID); err != nil {
 			return err
 		}
-		if err := tx.insertRevertChange(ctx, tenantID, rev.ID, "update", it, it.Now); err != nil {
+		if err := r.insertRevertChange(ctx, r.tenantID, rev.ID, "update", it, it.Now); err != nil {
 			return err
 		}
 	}
 	for _, it := range restores {
 		k := it.Key
-		if _, err := tx.ExecContext(ctx, `INSERT INTO inventory (id, tenant_id, item_id, bin_id, lot_id, date_filled, quantity, uom_id,
+		if _, err := r.ExecContext(ctx, `INSERT INTO inventory (id, tenant_id, item_id, bin_id, lot_id, date_filled, quantity, uom_id,
 			created_at, updated_at, last_job_id, created_job_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			it.RecordID, tenantID, k.ItemID, k.BinID, k.LotID, k.DateFilled, vintry.FormatQuantity(it.JobBefore.Quantity),
+			it.RecordID, r.tenantID, k.ItemID, k.BinID, k.LotID, k.DateFilled, vintry.FormatQuantity(it.JobBefore.Quantity),
 			it.JobBefore.UOMID, formatTime(it.RecordCreatedAt), now, rev.ID, nullID(it.RecordJobID)); err != nil {
 			return err
 		}
-		if err := tx.insertRevertChange(ctx, tenantID, rev.ID, "restore", it, nil); err != nil {
+		if err := r.insertRevertChange(ctx, r.tenantID, rev.ID, "restore", it, nil); err != nil {
 			return err
 		}
 	}
-	files, err := store.RevertJobFiles(plan)
-	if err != nil {
+	return nil
+}
+
+func (r revertTx) PutRevertFile(ctx context.Context, rev *vintry.ImportJob, kind vintry.FileKind, content io.Reader) error {
+	return r.putFileFrom(ctx, rev, kind, content)
+}
+
+func (r revertTx) FinishRevert(ctx context.Context, rev *vintry.ImportJob) error {
+	if err := r.finishImportJob(ctx, rev); err != nil {
 		return err
 	}
-	for kind, content := range map[vintry.FileKind][]byte{vintry.FileInput: files.Input, vintry.FileStaging: files.Staging,
-		vintry.FileOutput: files.Output, vintry.FileErrors: files.Errors} {
-		if err := tx.putFile(ctx, rev, kind, content); err != nil {
-			return err
-		}
-	}
-	if err := tx.finishImportJob(ctx, rev); err != nil {
+	if _, err := r.ExecContext(ctx, `UPDATE import_jobs SET reverted_by_job_id = ? WHERE id = ?`, rev.ID, rev.RevertsJobID); err != nil {
 		return err
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE import_jobs SET reverted_by_job_id = ? WHERE id = ?`, rev.ID, rev.RevertsJobID); err != nil {
-		return err
-	}
-	return tx.jobFinished(ctx, rev)
+	return r.jobFinished(ctx, rev)
 }
 
 // insertRevertChange writes the history row of a revert's update or
@@ -122,24 +111,39 @@ func (tx *Tx) insertRevertChange(ctx context.Context, tenantID, jobID int64, op 
 	return err
 }
 
-// touchedRecords is a CTE of the ids of the records job ?2 of tenant ?1
-// created, changed, deleted or restored.
-const touchedRecords = `WITH touched (id) AS (
-	SELECT record_id FROM inventory_changes WHERE tenant_id = ?1 AND (job_id = ?2 OR record_job_id = ?2)
-	UNION SELECT id FROM inventory WHERE tenant_id = ?1 AND created_job_id = ?2)`
+// RevertRecordIDs returns the ids of the records job jobID created,
+// changed, deleted or restored, ascending.
+func (r revertTx) RevertRecordIDs(ctx context.Context, jobID int64) ([]int64, error) {
+	return r.int64s(ctx, `
+		SELECT record_id FROM inventory_changes WHERE tenant_id = ?1 AND job_id = ?2
+		UNION SELECT record_id FROM inventory_changes WHERE tenant_id = ?1 AND record_job_id = ?2
+		UNION SELECT id FROM inventory WHERE tenant_id = ?1 AND created_job_id = ?2
+		ORDER BY 1`, r.tenantID, jobID)
+}
 
-// revertInput reads what a revert of job jobID decides on.
-func (tx *Tx) revertInput(ctx context.Context, tenantID, jobID int64) (store.RevertInput, error) {
+// chunkIDs is a CTE of the ids of a chunk, passed as one JSON array (?3).
+// Each query below starts from them (CROSS JOIN keeps SQLite from starting
+// elsewhere), so a chunk costs what its records do, not the whole job.
+const chunkIDs = `WITH ids (id) AS (SELECT value FROM json_each(?3))`
+
+// RevertInput reads what the revert of job jobID decides on for the
+// records ids.
+func (r revertTx) RevertInput(ctx context.Context, jobID int64, ids []int64) (store.RevertInput, error) {
 	in := store.RevertInput{JobID: jobID}
-	rows, err := tx.QueryContext(ctx, touchedRecords+`
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return in, err
+	}
+	rows, err := r.QueryContext(ctx, chunkIDs+`
 		SELECT c.id, c.record_id, c.item_id, c.bin_id, c.lot_id, c.date_filled,
 		       COALESCE(i.name, ''), COALESCE(b.name, ''), COALESCE(lt.name, ''), c.op,
 		       c.old_quantity, c.old_uom_id, ou.name, c.new_quantity, c.new_uom_id, nu.name,
 		       COALESCE(c.job_id, 0), COALESCE(c.record_job_id, 0), c.record_created_at
-		FROM inventory_changes c -- left joins: master data may have been deleted since
+		FROM ids CROSS JOIN inventory_changes c ON c.tenant_id = ?1 AND c.record_id = ids.id
+		-- left joins: master data may have been deleted since
 		LEFT JOIN items i ON i.id = c.item_id LEFT JOIN bins b ON b.id = c.bin_id LEFT JOIN lots lt ON lt.id = c.lot_id
 		LEFT JOIN uoms ou ON ou.id = c.old_uom_id LEFT JOIN uoms nu ON nu.id = c.new_uom_id
-		WHERE c.tenant_id = ?1 AND c.record_id IN (SELECT id FROM touched) ORDER BY c.id`, tenantID, jobID)
+		ORDER BY c.id`, r.tenantID, jobID, string(list))
 	if err != nil {
 		return in, err
 	}
@@ -168,45 +172,51 @@ func (tx *Tx) revertInput(ctx context.Context, tenantID, jobID int64) (store.Rev
 	if err := rows.Err(); err != nil {
 		return in, err
 	}
-	if in.Created, err = tx.int64s(ctx, `
-		SELECT id FROM inventory WHERE tenant_id = ?1 AND created_job_id = ?2
-		UNION SELECT record_id FROM inventory_changes WHERE tenant_id = ?1 AND record_job_id = ?2`, tenantID, jobID); err != nil {
+	if in.Created, err = r.int64s(ctx, chunkIDs+`
+		SELECT inv.id FROM ids CROSS JOIN inventory inv ON inv.id = ids.id WHERE inv.tenant_id = ?1 AND inv.created_job_id = ?2
+		UNION SELECT c.record_id FROM ids CROSS JOIN inventory_changes c ON c.tenant_id = ?1 AND c.record_id = ids.id
+		WHERE c.record_job_id = ?2`, r.tenantID, jobID, string(list)); err != nil {
 		return in, err
 	}
-	in.Current, err = tx.revertCurrent(ctx, tenantID, jobID)
+	in.Current, err = r.revertCurrent(ctx, jobID, string(list))
 	return in, err
 }
 
 // revertCurrent reads the records that exist now at the keys of the
-// records job jobID touched.
-func (tx *Tx) revertCurrent(ctx context.Context, tenantID, jobID int64) ([]store.RevertRecord, error) {
-	rows, err := tx.QueryContext(ctx, touchedRecords+`, keys AS (
-			SELECT item_id, bin_id, lot_id, date_filled FROM inventory_changes WHERE tenant_id = ?1 AND record_id IN (SELECT id FROM touched)
-			UNION SELECT item_id, bin_id, lot_id, date_filled FROM inventory WHERE tenant_id = ?1 AND id IN (SELECT id FROM touched))
+// records of a chunk (a JSON array of ids), each marked when job jobID
+// touched it.
+func (r revertTx) revertCurrent(ctx context.Context, jobID int64, list string) ([]store.RevertRecord, error) {
+	rows, err := r.QueryContext(ctx, chunkIDs+`, keys AS (
+			SELECT c.item_id, c.bin_id, c.lot_id, c.date_filled FROM ids CROSS JOIN inventory_changes c
+			ON c.tenant_id = ?1 AND c.record_id = ids.id
+			UNION SELECT inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled FROM ids CROSS JOIN inventory inv
+			ON inv.id = ids.id WHERE inv.tenant_id = ?1)
 		SELECT inv.id, inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled, i.name, b.name, lt.name,
-		       inv.quantity, inv.uom_id, u.name, COALESCE(inv.created_job_id, 0), COALESCE(inv.last_job_id, 0), inv.created_at
-		FROM keys k JOIN inventory inv ON inv.tenant_id = ?1 AND inv.item_id = k.item_id AND inv.bin_id = k.bin_id
+		       inv.quantity, inv.uom_id, u.name, COALESCE(inv.created_job_id, 0), COALESCE(inv.last_job_id, 0), inv.created_at,
+		       inv.created_job_id IS ?2 OR EXISTS (SELECT 1 FROM inventory_changes x WHERE x.tenant_id = ?1
+		           AND x.record_id = inv.id AND (x.job_id = ?2 OR x.record_job_id = ?2))
+		FROM keys k CROSS JOIN inventory inv ON inv.tenant_id = ?1 AND inv.item_id = k.item_id AND inv.bin_id = k.bin_id
 		     AND inv.lot_id = k.lot_id AND inv.date_filled = k.date_filled
 		JOIN items i ON i.id = inv.item_id JOIN bins b ON b.id = inv.bin_id JOIN lots lt ON lt.id = inv.lot_id
-		JOIN uoms u ON u.id = inv.uom_id`, tenantID, jobID)
+		JOIN uoms u ON u.id = inv.uom_id`, r.tenantID, jobID, list)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []store.RevertRecord
 	for rows.Next() {
-		var r store.RevertRecord
+		var rec store.RevertRecord
 		var qty, created string
-		k := &r.Key
-		if err := rows.Scan(&r.ID, &k.ItemID, &k.BinID, &k.LotID, &k.DateFilled, &k.Item, &k.Bin, &k.Lot,
-			&qty, &r.State.UOMID, &r.State.UOM, &r.CreatedJobID, &r.LastJobID, &created); err != nil {
+		k := &rec.Key
+		if err := rows.Scan(&rec.ID, &k.ItemID, &k.BinID, &k.LotID, &k.DateFilled, &k.Item, &k.Bin, &k.Lot,
+			&qty, &rec.State.UOMID, &rec.State.UOM, &rec.CreatedJobID, &rec.LastJobID, &created, &rec.Touched); err != nil {
 			return nil, err
 		}
-		if r.State.Quantity, err = decimal.NewFromString(qty); err != nil {
+		if rec.State.Quantity, err = decimal.NewFromString(qty); err != nil {
 			return nil, err
 		}
-		r.CreatedAt = parseTime(created)
-		out = append(out, r)
+		rec.CreatedAt = parseTime(created)
+		out = append(out, rec)
 	}
 	return out, rows.Err()
 }

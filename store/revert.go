@@ -58,6 +58,9 @@ type RevertRecord struct {
 	CreatedJobID int64
 	LastJobID    int64
 	CreatedAt    time.Time
+	// Touched: the job being reverted touched this record too (it is then
+	// never an occupant, even when its own chunk is another).
+	Touched bool
 }
 
 // RevertInput is what an engine reads for a revert of JobID: every change
@@ -235,7 +238,7 @@ func planItem(jobID, id int64, changes []RevertChange, current map[int64]RevertR
 	}
 	if n := len(later); n > 0 {
 		it.Conflict = it.conflict(later[n-1].JobID, changeEvent(later[n-1].Op))
-	} else if occ, ok := atKey[it.Key.ids()]; ok && occ.ID != id && !touched[occ.ID] && it.JobAfter == nil {
+	} else if occ, ok := atKey[it.Key.ids()]; ok && occ.ID != id && !touched[occ.ID] && !occ.Touched && it.JobAfter == nil {
 		it.Conflict = it.conflict(occ.CreatedJobID, "created")
 	} else if !it.JobAfter.equal(it.Now) {
 		// History and record disagree: treat the record as changed since.
@@ -255,7 +258,7 @@ func planItem(jobID, id int64, changes []RevertChange, current map[int64]RevertR
 		it.Action = ActionUpdate
 	default:
 		it.Action = ActionRestore
-		if occ, ok := atKey[it.Key.ids()]; ok && occ.ID != id && !touched[occ.ID] {
+		if occ, ok := atKey[it.Key.ids()]; ok && occ.ID != id && !touched[occ.ID] && !occ.Touched {
 			it.Occupant = &occ
 		}
 	}
@@ -326,28 +329,6 @@ func MsgRevertConflicts(n int) string {
 	return fmt.Sprintf("The import cannot be reverted: %d records were changed after it.", n)
 }
 
-// RevertJob returns the finished revert job of a plan (the engine inserts
-// it and sets its id) for the job it reverts.
-func RevertJob(reverted *vintry.ImportJob, userID int64, now time.Time, plan *RevertPlan) *vintry.ImportJob {
-	r := plan.Result
-	job := &vintry.ImportJob{TenantID: reverted.TenantID, UserID: userID, Type: vintry.JobTypeRevert,
-		Source: vintry.SourceAPI, Status: plan.Status, RevertsJobID: reverted.ID,
-		Summary: vintry.Summary{Total: len(plan.Items), Created: r.Recreated, Updated: r.Restored,
-			Unchanged: r.Unchanged, Failed: countSkipped(plan), Deleted: r.Deleted},
-		StepsDone: len(vintry.JobSteps), CreatedAt: now, StartedAt: &now, CompletedAt: &now,
-		Log: []string{fmt.Sprintf("Reverts job %d.", reverted.ID)},
-	}
-	for i, it := range plan.Items {
-		if it.Skipped {
-			job.Errors = append(job.Errors, vintry.RowError{Row: i + 2, Field: "record_id",
-				Value: strconv.FormatInt(it.RecordID, 10), Message: conflictMessage(it.Conflict)})
-		} else if it.Conflict != nil {
-			job.Log = append(job.Log, fmt.Sprintf("Record %d: %s; overwritten (force).", it.RecordID, conflictMessage(it.Conflict)))
-		}
-	}
-	return job
-}
-
 // countSkipped counts the conflicts a revert left as they are.
 func countSkipped(plan *RevertPlan) int {
 	n := 0
@@ -377,32 +358,58 @@ type RevertFiles struct {
 
 var revertKeyHeader = []string{"line", "record_id", "item_name", "bin_name", "lot_name", "date_filled"}
 
-// RevertJobFiles renders a revert's files: input, the job's changes (each
-// record before and after the job); staging, the plan (each record now and
-// as it will be); output, staging with each record's result (reverted,
-// unchanged or conflict) and message; errors, the conflicts left as they are.
+func revertInputHeader() []string {
+	return append(revertKeyHeader[:6:6], "change", "quantity_before", "uom_before", "quantity_after", "uom_after")
+}
+
+func revertStagingHeader() []string {
+	return append(revertKeyHeader[:6:6], "quantity_now", "uom_now", "quantity_reverted", "uom_reverted", "action")
+}
+
+func revertOutputHeader() []string { return append(revertStagingHeader(), "result", "message") }
+
+var revertErrorsHeader = []string{"line", "field", "value", "message", "hint"}
+
+// revertFileRows are one record's rows in a revert's four files: input, the
+// job's change (the record before and after the job); staging, the plan
+// (the record now and as it will be); output, staging with the result
+// (reverted, unchanged or conflict) and message; errors (nil unless the
+// record is a conflict left as it is).
+type revertFileRows struct {
+	input, staging, output, errs []string
+}
+
+func revertRows(line int, it RevertItem) revertFileRows {
+	key := []string{strconv.Itoa(line), strconv.FormatInt(it.RecordID, 10), it.Key.Item, it.Key.Bin, it.Key.Lot, it.Key.DateFilled}
+	var rows revertFileRows
+	rows.input = append(append(key[:6:6], it.JobChange), stateCells(it.JobBefore, it.JobAfter)...)
+	rows.staging = append(append(key[:6:6], stateCells(it.Now, it.JobBefore)...), it.Action)
+	result, msg := "reverted", ""
+	switch {
+	case it.Skipped:
+		result, msg = "conflict", conflictMessage(it.Conflict)
+		rows.errs = []string{key[0], "record_id", key[1], msg, ""}
+	case it.Conflict != nil:
+		msg = conflictMessage(it.Conflict) + "; overwritten (force)"
+	case it.Action == ActionNone:
+		result = "unchanged"
+	}
+	rows.output = append(rows.staging[:len(rows.staging):len(rows.staging)], result, msg)
+	return rows
+}
+
+// RevertJobFiles renders the four files of a one-chunk plan in memory, as
+// RunRevert spools them.
 func RevertJobFiles(plan *RevertPlan) (*RevertFiles, error) {
-	in := newCSV(append(revertKeyHeader, "change", "quantity_before", "uom_before", "quantity_after", "uom_after"))
-	stage := newCSV(append(revertKeyHeader, "quantity_now", "uom_now", "quantity_reverted", "uom_reverted", "action"))
-	out := newCSV(append(revertKeyHeader, "quantity_now", "uom_now", "quantity_reverted", "uom_reverted", "action", "result", "message"))
-	errs := newCSV([]string{"line", "field", "value", "message", "hint"})
+	in, stage, out, errs := newCSV(revertInputHeader()), newCSV(revertStagingHeader()), newCSV(revertOutputHeader()), newCSV(revertErrorsHeader)
 	for i, it := range plan.Items {
-		key := []string{strconv.Itoa(i + 2), strconv.FormatInt(it.RecordID, 10), it.Key.Item, it.Key.Bin, it.Key.Lot, it.Key.DateFilled}
-		in.row(append(append(key[:6:6], it.JobChange), stateCells(it.JobBefore, it.JobAfter)...))
-		row := append(key[:6:6], stateCells(it.Now, it.JobBefore)...)
-		row = append(row, it.Action)
-		stage.row(row)
-		result, msg := "reverted", ""
-		switch {
-		case it.Skipped:
-			result, msg = "conflict", conflictMessage(it.Conflict)
-			errs.row([]string{key[0], "record_id", key[1], msg, ""})
-		case it.Conflict != nil:
-			msg = conflictMessage(it.Conflict) + "; overwritten (force)"
-		case it.Action == ActionNone:
-			result = "unchanged"
+		rows := revertRows(i+2, it)
+		in.row(rows.input)
+		stage.row(rows.staging)
+		out.row(rows.output)
+		if rows.errs != nil {
+			errs.row(rows.errs)
 		}
-		out.row(append(row, result, msg))
 	}
 	f := &RevertFiles{}
 	var err error

@@ -2,10 +2,15 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"encoding/csv"
 	"fmt"
+	"io"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/vintry/vintry"
@@ -189,11 +194,6 @@ func TestPlanRevertCountsAndFiles(t *testing.T) {
 	if r.Deleted != 1 || r.Restored != 1 || r.Recreated != 0 || len(r.Conflicts) != 1 || r.Conflicts[0].RecordID != 3 {
 		t.Fatalf("result %+v", r)
 	}
-	rev := RevertJob(&vintry.ImportJob{ID: job, TenantID: 1}, 4, plan.Items[0].RecordCreatedAt, plan)
-	if rev.Type != vintry.JobTypeRevert || rev.RevertsJobID != job || rev.Status != vintry.StatusCompletedWithErrors ||
-		rev.Summary != (vintry.Summary{Total: 3, Updated: 1, Failed: 1, Deleted: 1}) || len(rev.Errors) != 1 || rev.Errors[0].Row != 4 {
-		t.Fatalf("revert job %+v", rev)
-	}
 	files, err := RevertJobFiles(plan)
 	if err != nil {
 		t.Fatal(err)
@@ -243,5 +243,148 @@ func TestRevertFilesAreSafeForSpreadsheets(t *testing.T) {
 	}
 	if !strings.Contains(string(files.Output), `"'=HYPERLINK(""http://x"",""y"")"`) {
 		t.Errorf("output file does not keep the escaped item:\n%s", files.Output)
+	}
+}
+
+// memRevertTx is a RevertTx over one RevertInput in memory: it hands out
+// the input of the records asked for, and records what is written.
+type memRevertTx struct {
+	in       RevertInput
+	rev      *vintry.ImportJob
+	deletes  []int64
+	updates  []int64
+	restores []int64
+	files    map[vintry.FileKind]string
+	finished bool
+}
+
+func (m *memRevertTx) RevertRecordIDs(context.Context, int64) ([]int64, error) {
+	seen := map[int64]bool{}
+	for _, id := range m.in.Created {
+		seen[id] = true
+	}
+	for _, c := range m.in.Changes {
+		if c.JobID == m.in.JobID {
+			seen[c.RecordID] = true
+		}
+	}
+	ids := slices.Collect(maps.Keys(seen))
+	slices.Sort(ids)
+	return ids, nil
+}
+
+func (m *memRevertTx) RevertInput(_ context.Context, jobID int64, ids []int64) (RevertInput, error) {
+	out := RevertInput{JobID: jobID}
+	keys := map[[4]string]bool{}
+	for _, c := range m.in.Changes {
+		if slices.Contains(ids, c.RecordID) {
+			out.Changes = append(out.Changes, c)
+			keys[c.Key.ids()] = true
+		}
+	}
+	for _, id := range m.in.Created {
+		if slices.Contains(ids, id) {
+			out.Created = append(out.Created, id)
+		}
+	}
+	all, _ := m.RevertRecordIDs(context.Background(), jobID)
+	for _, r := range m.in.Current {
+		if slices.Contains(ids, r.ID) {
+			keys[r.Key.ids()] = true
+		}
+	}
+	for _, r := range m.in.Current {
+		if keys[r.Key.ids()] {
+			r.Touched = slices.Contains(all, r.ID)
+			out.Current = append(out.Current, r)
+		}
+	}
+	return out, nil
+}
+
+func (m *memRevertTx) InsertRevertJob(_ context.Context, rev *vintry.ImportJob) error {
+	rev.ID, m.rev = 99, rev
+	return nil
+}
+
+func (m *memRevertTx) WriteRevert(_ context.Context, _ *vintry.ImportJob, deletes []int64, updates, restores []RevertItem) error {
+	m.deletes = append(m.deletes, deletes...)
+	for _, it := range updates {
+		m.updates = append(m.updates, it.RecordID)
+	}
+	for _, it := range restores {
+		m.restores = append(m.restores, it.RecordID)
+	}
+	return nil
+}
+
+func (m *memRevertTx) PutRevertFile(_ context.Context, _ *vintry.ImportJob, kind vintry.FileKind, r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if m.files == nil {
+		m.files = map[vintry.FileKind]string{}
+	}
+	m.files[kind] = string(b)
+	return err
+}
+
+func (m *memRevertTx) FinishRevert(context.Context, *vintry.ImportJob) error {
+	m.finished = true
+	return nil
+}
+
+// TestRunRevertInChunks runs the revert of TestPlanRevertCountsAndFiles one
+// record at a time: the job, its files and its writes are those of the plan
+// made at once.
+func TestRunRevertInChunks(t *testing.T) {
+	defer func(n int) { revertChunk = n }(revertChunk)
+	revertChunk = 1
+	other := key
+	other.DateFilled = "2024-02-02"
+	in := RevertInput{JobID: job, Created: []int64{1},
+		Changes: []RevertChange{ch(1, 2, "update", st("5"), st("6"), job), ch(2, 3, "update", st("1"), st("2"), job),
+			ch(3, 3, "update", st("2"), st("3"), 20)},
+		Current: []RevertRecord{cur(1, "1", job), cur(2, "6", 3)}}
+	in.Current[0].Key = other
+	whole, err := PlanRevert(in, vintry.RevertOptions{SkipConflicts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := RevertJobFiles(whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	reverted := &vintry.ImportJob{ID: job, TenantID: 1}
+
+	refused := &memRevertTx{in: in}
+	_, err = RunRevert(ctx, refused, reverted, 4, time.Unix(0, 0), vintry.RevertOptions{})
+	if vintry.ErrorCode(err) != vintry.ECONFLICT || vintry.ErrorMessage(err) != MsgRevertConflicts(1) || refused.rev != nil {
+		t.Fatalf("without options: %v, revert job %+v", err, refused.rev)
+	}
+	preview := &memRevertTx{in: in}
+	r, err := RunRevert(ctx, preview, reverted, 4, time.Unix(0, 0), vintry.RevertOptions{Preview: true})
+	if err != nil || r.Job != nil || preview.rev != nil || len(r.Conflicts) != 1 || r.Deleted != 1 || r.Restored != 1 {
+		t.Fatalf("preview: %+v, %v, wrote %+v", r, err, preview.rev)
+	}
+
+	m := &memRevertTx{in: in}
+	r, err = RunRevert(ctx, m, reverted, 4, time.Unix(0, 0), vintry.RevertOptions{SkipConflicts: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rev := r.Job
+	if rev != m.rev || !m.finished || rev.Type != vintry.JobTypeRevert || rev.RevertsJobID != job || rev.UserID != 4 ||
+		rev.Status != vintry.StatusCompletedWithErrors || rev.CompletedAt == nil ||
+		rev.Summary != (vintry.Summary{Total: 3, Updated: 1, Failed: 1, Deleted: 1}) || len(rev.Errors) != 1 || rev.Errors[0].Row != 4 {
+		t.Fatalf("revert job %+v", rev)
+	}
+	if !slices.Equal(m.deletes, []int64{1}) || !slices.Equal(m.updates, []int64{2}) || len(m.restores) != 0 {
+		t.Errorf("wrote deletes %v, updates %v, restores %v", m.deletes, m.updates, m.restores)
+	}
+	for kind, want := range map[vintry.FileKind][]byte{vintry.FileInput: files.Input, vintry.FileStaging: files.Staging,
+		vintry.FileOutput: files.Output, vintry.FileErrors: files.Errors} {
+		if m.files[kind] != string(want) {
+			t.Errorf("%s file:\n%s\nwant\n%s", kind, m.files[kind], want)
+		}
 	}
 }
