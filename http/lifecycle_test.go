@@ -511,7 +511,9 @@ func TestRevertInChunks(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, func(c *vhttp.Config) { c.MaxRecords = 5000 })
 	tn := e.newTenant("chunks", true)
-	day := func(i int) string { return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i).Format(time.DateOnly) }
+	day := func(i int) string {
+		return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i).Format(time.DateOnly)
+	}
 	var a, b []map[string]any
 	for i := range 5000 {
 		if i < 2500 {
