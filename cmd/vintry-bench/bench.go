@@ -24,6 +24,8 @@ type bench struct {
 	api    *client
 	keys   keyspace // fresh record keys of the live database
 	jobID  int64    // the probe import's job; physical rows are stamped with it
+	// largeJobID is the large phase's job, which the revert phase reverts.
+	largeJobID int64
 	report *Report
 }
 
@@ -86,6 +88,8 @@ func (b *bench) runPhase(ctx context.Context, p string) error {
 		return b.sustainPhase(ctx)
 	case "large":
 		return b.largePhase(ctx)
+	case "revert":
+		return b.revertPhase(ctx)
 	}
 	return fmt.Errorf("unknown phase %q", p)
 }

@@ -2,10 +2,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -120,6 +124,55 @@ func (b *bench) largePhase(ctx context.Context) error {
 	return nil
 }
 
+// revertPhase reverts the large phase's job, one synchronous request, on a
+// server restarted with the same raised limits (so its peak RSS is the
+// revert's own), and checks that every record it created was deleted.
+func (b *bench) revertPhase(ctx context.Context) error {
+	if b.largeJobID == 0 {
+		return errors.New("the revert phase reverts the large phase's job: run both")
+	}
+	maxRecords := max(2_000_000, b.cfg.LargeRows)
+	if err := b.restartServer(ctx, "--max-records", strconv.Itoa(maxRecords), "--max-upload-bytes", "200000000"); err != nil {
+		return err
+	}
+	var took, cpu time.Duration
+	var result struct {
+		Revert struct {
+			Deleted int `json:"deleted"`
+		} `json:"revert"`
+	}
+	err := b.profiled(ctx, "revert", func() error {
+		cpu0 := b.serverCPU()
+		start := time.Now()
+		code, body, err := b.api.withTimeout(largeJobLimit).do(ctx, http.MethodPost,
+			fmt.Sprintf("/%s/api/v1/imports/%d/revert", tenantSlug, b.largeJobID), "application/json", strings.NewReader("{}"), 2)
+		took, cpu = time.Since(start), b.serverCPU()-cpu0
+		if err != nil {
+			return err
+		}
+		if code != http.StatusOK {
+			return fmt.Errorf("revert: status %d: %.300s", code, body)
+		}
+		return json.Unmarshal(body, &result)
+	})
+	if err != nil {
+		return err
+	}
+	if result.Revert.Deleted != b.cfg.LargeRows {
+		return fmt.Errorf("the revert deleted %d records, want %d", result.Revert.Deleted, b.cfg.LargeRows)
+	}
+	hwm, err := procStatusKB(b.srv.PID(), "VmHWM")
+	if err != nil {
+		return err
+	}
+	b.report.add("revert_s", took.Seconds(), 0)
+	b.report.add("revert_rows_per_s", rowsPerSecond(b.cfg.LargeRows, took), 0)
+	b.report.add("revert_peak_rss_mb", float64(hwm)/1024, 0)
+	b.report.add("revert_cpu_ms", ms(cpu)/float64(b.cfg.LargeRows)*batchRows, 0)
+	b.log.printf("revert: %d records in %s, peak RSS %.1f MB", b.cfg.LargeRows, took.Round(time.Millisecond), float64(hwm)/1024)
+	return nil
+}
+
 // writeLargeFile writes the large CSV file of new records into the work dir.
 func (b *bench) writeLargeFile() (string, int64, error) {
 	path := filepath.Join(b.work, "large.csv")
@@ -161,6 +214,7 @@ func (b *bench) largeRun(ctx context.Context, path string, size int64) (accepted
 		return 0, 0, err
 	}
 	total = time.Since(start)
+	b.largeJobID = id
 	if j.Status != "completed" || j.Summary != (summary{Total: b.cfg.LargeRows, Created: b.cfg.LargeRows}) {
 		return 0, 0, fmt.Errorf("unexpected result: %s", j.problem())
 	}

@@ -8,6 +8,7 @@
 //	csv       a 1000-row CSV job from upload until its status is completed
 //	sustain   concurrent clients posting 1000-record JSON imports for a while
 //	large     one large CSV file with the limits raised: rows/s, server peak RSS
+//	revert    the revert of that large import, on a restarted server: time, peak RSS
 //
 // It prints one table (each figure, its ratio to the physical limit, its
 // target) and writes it as JSON with --json for comparison between runs.
@@ -29,7 +30,7 @@ import (
 )
 
 // phases are the measurements, in the order they run.
-var phases = []string{"physical", "json", "csv", "sustain", "large"}
+var phases = []string{"physical", "json", "csv", "sustain", "large", "revert"}
 
 // Config is the command line.
 type Config struct {

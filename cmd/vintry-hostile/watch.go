@@ -57,10 +57,14 @@ func runPhase(ctx context.Context, e *env, pid int, p phase) phaseResult {
 	var mu sync.Mutex
 	phaseCtx, cancel := context.WithTimeout(ctx, e.cfg.Phase)
 	defer cancel()
+	// The watchers go on until the last attack has finished: one under way
+	// when the phase ends still counts, and so does the memory it takes.
+	watchCtx, stopWatching := context.WithCancel(ctx)
+	defer stopWatching()
 	var peak atomic.Int64
 	var watchers sync.WaitGroup
-	watchers.Go(func() { sampleRSS(phaseCtx, pid, &peak) })
-	watchers.Go(func() { e.probeVictim(phaseCtx, &r, &mu) })
+	watchers.Go(func() { sampleRSS(watchCtx, pid, &peak) })
+	watchers.Go(func() { e.probeVictim(watchCtx, &r, &mu) })
 
 	workers := e.cfg.Parallel
 	if p.workers != nil {
@@ -94,6 +98,7 @@ func runPhase(ctx context.Context, e *env, pid int, p phase) phaseResult {
 	}
 	attackers.Wait()
 	cancel()
+	stopWatching()
 	watchers.Wait()
 	r.peakRSS = peak.Load()
 	return r
