@@ -307,9 +307,16 @@ type QueuedImport struct {
 
 // FileKinds returns the kinds of file the job has: its input from the
 // moment it is accepted, the three result files once it has finished
-// (a cancelled job never produced them).
+// (a cancelled job never produced them). A revert has its four files once
+// it has completed, none before (nor when it failed: it changed nothing).
 func (j *ImportJob) FileKinds() []FileKind {
 	if j.FilesDeletedAt != nil {
+		return nil
+	}
+	if j.Type == JobTypeRevert {
+		if j.Status == StatusCompleted || j.Status == StatusCompletedWithErrors {
+			return FileKinds
+		}
 		return nil
 	}
 	if j.Status.Terminal() && j.Status != StatusCancelled {
@@ -405,9 +412,31 @@ type JobLifecycle interface {
 	// after the job it fails with ECONFLICT (the conflicts in the error's
 	// Content) unless opts says to force or skip them.
 	RevertImportJob(ctx context.Context, id int64, opts RevertOptions) (*RevertResult, error)
+	// QueueRevert checks that job id can be reverted and queues its revert:
+	// a pending job of type JobTypeRevert that a worker runs with opts (not
+	// a preview) as RevertImportJob would, for a job too large to revert
+	// within one request. The job counts as reverted by it from now on;
+	// should the revert fail (conflicts), it can be reverted again.
+	QueueRevert(ctx context.Context, id int64, opts RevertOptions) (*ImportJob, error)
 	// CancelImportJob cancels a pending or processing job before its
 	// changes are applied; ECONFLICT when it has finished.
 	CancelImportJob(ctx context.Context, id int64) (*ImportJob, error)
+}
+
+// Mode names the options of a queued revert as they are stored.
+func (o RevertOptions) Mode() string {
+	switch {
+	case o.Force:
+		return "force"
+	case o.SkipConflicts:
+		return "skip_conflicts"
+	}
+	return ""
+}
+
+// RevertOptionsOf returns the options a stored mode names.
+func RevertOptionsOf(mode string) RevertOptions {
+	return RevertOptions{Force: mode == "force", SkipConflicts: mode == "skip_conflicts"}
 }
 
 // CheckRevertable returns ECONFLICT, saying why, when the job cannot be

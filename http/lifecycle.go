@@ -2,6 +2,8 @@ package http
 
 import (
 	"bytes"
+	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,9 +50,14 @@ func (s *Server) handleImportJobRevert(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, err)
 		return
 	}
-	res, err := s.Lifecycle.RevertImportJob(r.Context(), id, opts)
+	res, queued, err := s.revert(r.Context(), id, opts)
 	if err != nil {
 		writeError(w, r, err)
+		return
+	}
+	if queued != nil {
+		writeJSON(w, http.StatusAccepted, queuedRevertResponse{
+			Message: fmt.Sprintf("Import job %d revert queued", id), Content: s.jobStatus(r, queued)})
 		return
 	}
 	var out revertResponse
@@ -62,6 +69,33 @@ func (s *Server) handleImportJobRevert(w http.ResponseWriter, r *http.Request) {
 		out.Revert.Conflicts = []vintry.RevertConflict{}
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+type queuedRevertResponse struct {
+	Message string    `json:"message"`
+	Content jobStatus `json:"content"`
+}
+
+// defaultRevertSyncLimit is Config.RevertSyncLimit when it is 0.
+const defaultRevertSyncLimit = 10_000
+
+// revert reverts job id at once, or, when the job has more rows than a
+// revert answers within one request (Config.RevertSyncLimit), queues the
+// revert and returns its pending job. A preview is always made at once.
+func (s *Server) revert(ctx context.Context, id int64, opts vintry.RevertOptions) (*vintry.RevertResult, *vintry.ImportJob, error) {
+	limit := cmp.Or(s.Config.RevertSyncLimit, defaultRevertSyncLimit)
+	if !opts.Preview && limit > 0 {
+		job, err := s.Imports.FindImportJob(ctx, id)
+		if err != nil {
+			return nil, nil, err
+		}
+		if job.Summary.Total > limit {
+			queued, err := s.Lifecycle.QueueRevert(ctx, id, opts)
+			return nil, queued, err
+		}
+	}
+	res, err := s.Lifecycle.RevertImportJob(ctx, id, opts)
+	return res, nil, err
 }
 
 // decodeRevert reads a revert body: empty, or a JSON object whose force and

@@ -578,3 +578,92 @@ func TestRevertInChunks(t *testing.T) {
 		t.Errorf("errors file has %d lines, want 3", len(errs))
 	}
 }
+
+// waitRevert polls a queued revert job until it has finished.
+func (e *env) waitRevert(tn *tenant, id int64) jobView {
+	e.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		job := e.readJob(tn, id)
+		if job.Status != "pending" && job.Status != "processing" {
+			return job
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("revert job %d still %s after 20s", id, job.Status)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// queueRevert posts a revert that must be queued (202).
+func (e *env) queueRevert(tn *tenant, id int64, body any) jobView {
+	e.t.Helper()
+	res := e.do("POST", revertPath(tn, id), tn.AdminToken, body)
+	if res.Status != http.StatusAccepted {
+		e.t.Fatalf("revert %d: %d %s, want 202", id, res.Status, res.Body)
+	}
+	var out struct {
+		Message string  `json:"message"`
+		Content jobView `json:"content"`
+	}
+	res.Decode(e.t, &out)
+	if out.Message != fmt.Sprintf("Import job %d revert queued", id) || out.Content.Type != "inventory-import-revert" ||
+		out.Content.Status != "pending" {
+		e.t.Fatalf("queued revert of %d: %s", id, res.Body)
+	}
+	return out.Content
+}
+
+// TestQueuedRevert: a job of more rows than the server reverts within one
+// request is reverted by a worker: 202 with the pending revert job, which
+// ends as the revert made at once would; a second revert is refused from
+// the start. A queued revert that meets conflicts fails, changes nothing,
+// lists them, and leaves the job revertable again.
+func TestQueuedRevert(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *vhttp.Config) { c.RevertSyncLimit = 2 })
+	tn := e.newTenant("queued", true)
+	e.mustImport(tn, rec("124", "SS-01", "FG-GEN-LOT", "2024-01-01", "5", "gal"))
+	before := e.snapshot(tn)
+	b := e.mustImport(tn, rec("124", "SS-01", "FG-GEN-LOT", "2024-01-01", "6", "gal"),
+		rec("124", "SS-02", "FG-GEN-LOT", "2024-01-01", "7", "gal"), rec("124", "SS-03", "FG-GEN-LOT", "2024-01-01", "8", "gal"))
+	afterB := e.snapshot(tn)
+
+	queued := e.queueRevert(tn, b.JobLogID, nil)
+	wantError(t, e.do("POST", revertPath(tn, b.JobLogID), tn.AdminToken, nil), http.StatusConflict,
+		fmt.Sprintf("This import was already reverted by job %d.", queued.JobLogID))
+	done := e.waitRevert(tn, queued.JobLogID)
+	if done.Status != "completed" || done.Summary != (summary{Total: 3, Updated: 1}) {
+		t.Fatalf("queued revert: %+v", done)
+	}
+	e.wantSnapshot(tn, before, "after the queued revert")
+	if output := fileRecords(t, e.jobFile(tn, done, "output")); len(output) != 4 {
+		t.Errorf("output file: %v", output)
+	}
+	if len(queued.Files["input"]) != 0 {
+		t.Errorf("a pending revert lists files: %v", queued.Files)
+	}
+	if again := e.waitRevert(tn, e.queueRevert(tn, done.JobLogID, nil).JobLogID); again.Summary != (summary{Total: 3, Created: 2, Updated: 1}) {
+		t.Fatalf("revert of the queued revert: %+v", again)
+	}
+	e.wantSnapshot(tn, afterB, "after the revert of the queued revert")
+
+	c := e.mustImport(tn, rec("124", "SS-01", "FG-GEN-LOT", "2024-01-01", "10", "gal"),
+		rec("124", "SS-02", "FG-GEN-LOT", "2024-01-01", "11", "gal"), rec("124", "FG-GEN-BIN", "FG-GEN-LOT", "2024-01-01", "12", "gal"))
+	e.mustImport(tn, rec("124", "SS-02", "FG-GEN-LOT", "2024-01-01", "13", "gal"))
+	changed := e.snapshot(tn)
+	failed := e.waitRevert(tn, e.queueRevert(tn, c.JobLogID, nil).JobLogID)
+	if failed.Status != "failed" || failed.Summary != (summary{Total: 1, Failed: 1}) ||
+		!slices.Contains(failed.Log, "The import cannot be reverted: 1 record was changed after it. Nothing was changed.") {
+		t.Fatalf("conflicting queued revert: %+v", failed)
+	}
+	res := e.do("GET", statusPath(tn, failed.JobLogID), tn.MemberToken, nil)
+	if !strings.Contains(string(res.Body), "The record was updated later by job") {
+		t.Errorf("the failed revert does not list its conflict: %s", res.Body)
+	}
+	e.wantSnapshot(tn, changed, "after the failed queued revert")
+	skipped := e.waitRevert(tn, e.queueRevert(tn, c.JobLogID, `{"skip_conflicts":true}`).JobLogID)
+	if skipped.Status != "completed_with_errors" || skipped.Summary != (summary{Total: 3, Updated: 1, Failed: 1}) {
+		t.Fatalf("queued revert with skip_conflicts: %+v", skipped)
+	}
+}

@@ -34,6 +34,10 @@ type Config struct {
 	// pages, that run at once (0: two per CPU); more wait up to 2 s, then
 	// get 503 with Retry-After.
 	CheckSlots int
+	// RevertSyncLimit is the most rows a job may have for its revert to be
+	// made within the request (0: 10 000; negative: never queued); a larger job's
+	// revert is queued, answered 202 with its pending job.
+	RevertSyncLimit int
 	// BodyMemory bounds the bytes all request bodies being read hold at
 	// once (0: 256 MiB; at least four of the largest body).
 	BodyMemory int64

@@ -56,12 +56,15 @@ func (s *Server) handleRevertForm(w http.ResponseWriter, r *http.Request) {
 	case "force":
 		opts.Force = true
 	}
-	res, err := s.Lifecycle.RevertImportJob(r.Context(), job.ID, opts)
+	res, queued, err := s.revert(r.Context(), job.ID, opts)
 	if err != nil {
 		s.renderError(w, r, err)
 		return
 	}
-	http.Redirect(w, r, jobPagePath(r, res.Job.ID), http.StatusSeeOther)
+	if queued == nil {
+		queued = res.Job
+	}
+	http.Redirect(w, r, jobPagePath(r, queued.ID), http.StatusSeeOther)
 }
 
 // uiRevertableJob returns the job of the request when the user is an admin.

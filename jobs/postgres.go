@@ -55,6 +55,13 @@ func StartPostgres(ctx context.Context, db *postgres.DB, cfg Config) (*PostgresQ
 			return err
 		},
 	}
+	reverter := &RevertWorker[pgx.Tx]{
+		Store: db, JobTimeout: jobTimeout(cfg.rescueAfter()),
+		Complete: func(ctx context.Context, tx pgx.Tx, job *river.Job[RevertArgs]) error {
+			_, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job)
+			return err
+		},
+	}
 	if cfg.Workers > 0 {
 		locks, err := db.OpenRunLocks(ctx)
 		if err != nil {
@@ -68,9 +75,11 @@ func StartPostgres(ctx context.Context, db *postgres.DB, cfg Config) (*PostgresQ
 			}
 			return runCtx, release, err == nil, err
 		}
+		reverter.Hold = worker.Hold
 	}
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)
+	river.AddWorker(workers, reverter)
 	cfg.addWebhookWorker(workers, db)
 	rc := cfg.riverConfig(workers)
 	rc.Schema = db.QueueSchema()
@@ -82,6 +91,10 @@ func StartPostgres(ctx context.Context, db *postgres.DB, cfg Config) (*PostgresQ
 	q.Client = client
 	db.EnqueueImport = func(ctx context.Context, tx pgx.Tx, jobID int64) error {
 		_, err := client.InsertTx(ctx, tx, ImportArgs{JobID: jobID}, nil)
+		return err
+	}
+	db.EnqueueRevert = func(ctx context.Context, tx pgx.Tx, jobID int64) error {
+		_, err := client.InsertTx(ctx, tx, RevertArgs{JobID: jobID}, nil)
 		return err
 	}
 	db.EnqueueWebhooks = func(ctx context.Context, tx pgx.Tx, deliveryIDs []int64) error {
@@ -107,7 +120,7 @@ func (q *PostgresQueue) sweep(ctx context.Context, log *slog.Logger, node string
 	t := time.NewTicker(sweepInterval)
 	defer t.Stop()
 	for {
-		ids, err := q.locks.Sweep(ctx, []string{ImportArgs{}.Kind()}, sweepGrace, node)
+		ids, err := q.locks.Sweep(ctx, []string{ImportArgs{}.Kind(), RevertArgs{}.Kind()}, sweepGrace, node)
 		if err != nil && ctx.Err() == nil {
 			log.Warn("sweep for jobs of stopped nodes", "err", err)
 		}

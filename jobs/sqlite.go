@@ -21,6 +21,13 @@ func StartSQLite(ctx context.Context, db *sqlite.DB, cfg Config) (*river.Client[
 			return err
 		},
 	})
+	river.AddWorker(workers, &RevertWorker[*sql.Tx]{
+		Store: db, JobTimeout: jobTimeout(cfg.rescueAfter()),
+		Complete: func(ctx context.Context, tx *sql.Tx, job *river.Job[RevertArgs]) error {
+			_, err := river.JobCompleteTx[*riversqlite.Driver](ctx, tx, job)
+			return err
+		},
+	})
 	cfg.addWebhookWorker(workers, db)
 	rc := cfg.riverConfig(workers)
 	client, err := river.NewClient(riversqlite.New(db.WriteDB()), rc)
@@ -29,6 +36,10 @@ func StartSQLite(ctx context.Context, db *sqlite.DB, cfg Config) (*river.Client[
 	}
 	db.EnqueueImport = func(ctx context.Context, tx *sql.Tx, jobID int64) error {
 		_, err := client.InsertTx(ctx, tx, ImportArgs{JobID: jobID}, nil)
+		return err
+	}
+	db.EnqueueRevert = func(ctx context.Context, tx *sql.Tx, jobID int64) error {
+		_, err := client.InsertTx(ctx, tx, RevertArgs{JobID: jobID}, nil)
 		return err
 	}
 	db.EnqueueWebhooks = func(ctx context.Context, tx *sql.Tx, deliveryIDs []int64) error {

@@ -355,20 +355,21 @@ func TestRunRevertInChunks(t *testing.T) {
 	}
 	ctx := context.Background()
 	reverted := &vintry.ImportJob{ID: job, TenantID: 1}
+	newRev := func() *vintry.ImportJob { return NewRevertJob(reverted, 4, time.Unix(0, 0), vintry.StatusProcessing) }
 
 	refused := &memRevertTx{in: in}
-	_, err = RunRevert(ctx, refused, reverted, 4, time.Unix(0, 0), vintry.RevertOptions{})
+	_, err = RunRevert(ctx, refused, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{})
 	if vintry.ErrorCode(err) != vintry.ECONFLICT || vintry.ErrorMessage(err) != MsgRevertConflicts(1) || refused.rev != nil {
 		t.Fatalf("without options: %v, revert job %+v", err, refused.rev)
 	}
 	preview := &memRevertTx{in: in}
-	r, err := RunRevert(ctx, preview, reverted, 4, time.Unix(0, 0), vintry.RevertOptions{Preview: true})
+	r, err := RunRevert(ctx, preview, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{Preview: true})
 	if err != nil || r.Job != nil || preview.rev != nil || len(r.Conflicts) != 1 || r.Deleted != 1 || r.Restored != 1 {
 		t.Fatalf("preview: %+v, %v, wrote %+v", r, err, preview.rev)
 	}
 
 	m := &memRevertTx{in: in}
-	r, err = RunRevert(ctx, m, reverted, 4, time.Unix(0, 0), vintry.RevertOptions{SkipConflicts: true})
+	r, err = RunRevert(ctx, m, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{SkipConflicts: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,32 +43,43 @@ type RevertTx interface {
 // it small.
 var revertChunk = 2000
 
-// RunRevert reverts job in tx for user userID at now. It plans the revert
-// chunk by chunk twice: first to decide it (the conflicts, which refuse it
-// unless opts says otherwise; a preview stops there), then to write it, each
-// chunk right after it is planned. A chunk's plan depends only on its own
+// NewRevertJob returns the revert job of reverted by user userID, created
+// at now, with the given status (processing for one run at once, pending
+// for one queued); RunRevert inserts it, or QueueRevert does.
+func NewRevertJob(reverted *vintry.ImportJob, userID int64, now time.Time, status vintry.JobStatus) *vintry.ImportJob {
+	return &vintry.ImportJob{TenantID: reverted.TenantID, UserID: userID, Type: vintry.JobTypeRevert,
+		Source: vintry.SourceAPI, Status: status, RevertsJobID: reverted.ID, CreatedAt: now,
+		Log: []string{fmt.Sprintf("Reverts job %d.", reverted.ID)}}
+}
+
+// RunRevert reverts job reverted in tx at now, as revert job rev: a new one
+// (NewRevertJob; RunRevert inserts it, unless the revert is refused or a
+// preview) or a queued one (its id set). It plans the revert chunk by
+// chunk twice: first to decide it (the conflicts, which refuse it unless
+// opts says otherwise; a preview stops there), then to write it, each chunk
+// right after it is planned. A chunk's plan depends only on its own
 // records, the records at their keys and their history, which the writes of
 // other chunks do not change; the second pass must count what the first
 // did, or the revert is refused. The four files are spooled to temporary
 // files, not held in memory.
-func RunRevert(ctx context.Context, tx RevertTx, job *vintry.ImportJob, userID int64, now time.Time,
+func RunRevert(ctx context.Context, tx RevertTx, reverted, rev *vintry.ImportJob, now time.Time,
 	opts vintry.RevertOptions) (*vintry.RevertResult, error) {
-	ids, err := tx.RevertRecordIDs(ctx, job.ID)
+	ids, err := tx.RevertRecordIDs(ctx, reverted.ID)
 	if err != nil {
 		return nil, err
 	}
-	decided, err := decideRevert(ctx, tx, job.ID, ids, opts)
+	decided, err := decideRevert(ctx, tx, reverted.ID, ids, opts)
 	if err != nil || opts.Preview {
 		if decided != nil {
 			return &decided.Result, err
 		}
 		return nil, err
 	}
-	rev := &vintry.ImportJob{TenantID: job.TenantID, UserID: userID, Type: vintry.JobTypeRevert,
-		Source: vintry.SourceAPI, Status: vintry.StatusProcessing, RevertsJobID: job.ID, CreatedAt: now, StartedAt: &now,
-		Log: []string{fmt.Sprintf("Reverts job %d.", job.ID)}}
-	if err := tx.InsertRevertJob(ctx, rev); err != nil {
-		return nil, err
+	rev.StartedAt = &now
+	if rev.ID == 0 {
+		if err := tx.InsertRevertJob(ctx, rev); err != nil {
+			return nil, err
+		}
 	}
 	files, err := newRevertSpool()
 	if err != nil {
@@ -78,7 +89,7 @@ func RunRevert(ctx context.Context, tx RevertTx, job *vintry.ImportJob, userID i
 	written := &revertTally{}
 	line := 2
 	for chunk := range chunks(ids, revertChunk) {
-		in, err := tx.RevertInput(ctx, job.ID, chunk)
+		in, err := tx.RevertInput(ctx, reverted.ID, chunk)
 		if err != nil {
 			return nil, err
 		}
@@ -126,6 +137,28 @@ func RunRevert(ctx context.Context, tx RevertTx, job *vintry.ImportJob, userID i
 	}
 	r.Job = rev
 	return &r, nil
+}
+
+// RefuseQueuedRevert ends queued revert job rev as failed at now, for the
+// reason err (conflicts: each one is a row error, as the conflicts a revert
+// with skip_conflicts leaves).
+func RefuseQueuedRevert(rev *vintry.ImportJob, err error, now time.Time) {
+	rev.Status, rev.CompletedAt, rev.StepsDone = vintry.StatusFailed, &now, len(vintry.JobSteps)
+	if rev.StartedAt == nil {
+		rev.StartedAt = &now
+	}
+	rev.Log = append(rev.Log, vintry.ErrorMessage(err)+" Nothing was changed.")
+	var verr *vintry.Error
+	if errors.As(err, &verr) {
+		if content, ok := verr.Content.(map[string]any); ok {
+			conflicts, _ := content["conflicts"].([]vintry.RevertConflict)
+			for i, c := range conflicts {
+				rev.Errors = append(rev.Errors, vintry.RowError{Row: i + 2, Field: "record_id",
+					Value: strconv.FormatInt(c.RecordID, 10), Message: conflictMessage(&c)})
+			}
+		}
+	}
+	rev.Summary = vintry.Summary{Total: len(rev.Errors), Failed: len(rev.Errors)}
 }
 
 // decideRevert plans every chunk without writing: the counts, the

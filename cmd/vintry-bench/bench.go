@@ -15,18 +15,18 @@ import (
 
 // bench is one benchmark run: its work directory, database, server and report.
 type bench struct {
-	cfg    Config
-	log    *progress
-	work   string // temp dir: data, server log, scratch copy, large file
-	bin    string // the vintry binary
-	store  store
-	srv    *serveproc.Server
-	api    *client
-	keys   keyspace // fresh record keys of the live database
-	jobID  int64    // the probe import's job; physical rows are stamped with it
+	cfg   Config
+	log   *progress
+	work  string // temp dir: data, server log, scratch copy, large file
+	bin   string // the vintry binary
+	store store
+	srv   *serveproc.Server
+	api   *client
+	keys  keyspace // fresh record keys of the live database
+	jobID int64    // the probe import's job; physical rows are stamped with it
 	// largeJobID is the large phase's job, which the revert phase reverts.
 	largeJobID int64
-	report *Report
+	report     *Report
 }
 
 // password is the benchmark user's password (a throwaway tenant on loopback).

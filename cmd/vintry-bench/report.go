@@ -80,7 +80,7 @@ var specs = []spec{
 	{id: "large_rows_per_s", label: "(5) large CSV: rows/s, upload until completed", unit: "rows/s", ref: "physical_insert_rows_per_s", target: always(ratioAtLeast(0.5))},
 	{id: "large_cpu_ms", label: "(5) large CSV: server CPU per 1000 rows", unit: "ms", ref: "physical_insert_cpu_ms"},
 	{id: "large_peak_rss_mb", label: "(5) large CSV: server peak RSS (VmHWM)", unit: "MB", target: always(valueAtMost(200, "MB"))},
-	{id: "revert_s", label: "(6) revert of the large import (one request)", unit: "s"},
+	{id: "revert_s", label: "(6) revert of the large import: request until its job completed", unit: "s"},
 	{id: "revert_rows_per_s", label: "(6) revert: records/s", unit: "rows/s", ref: "physical_insert_rows_per_s"},
 	{id: "revert_cpu_ms", label: "(6) revert: server CPU per 1000 records", unit: "ms", ref: "physical_insert_cpu_ms"},
 	{id: "revert_peak_rss_mb", label: "(6) revert: server peak RSS (VmHWM)", unit: "MB", target: always(valueAtMost(1024, "MB"))},

@@ -22,15 +22,16 @@ import (
 // ServeCmd runs the server.
 type ServeCmd struct {
 	DBFlags
-	Addr           string        `default:"127.0.0.1:8080" help:"Address to listen on."`
-	MaxRecords     int           `name:"max-records" default:"1000" help:"Records per import request."`
-	MaxUploadBytes int64         `name:"max-upload-bytes" default:"10485760" help:"Largest request body or CSV file, in bytes."`
-	BaseURL        string        `name:"base-url" help:"Public scheme://host used in job_status_link and webhook payloads (default: http:// and the listen address)."`
-	TokenTTL       time.Duration `name:"token-ttl" default:"2160h" help:"Lifetime of tokens created through the API (default 90 days); 0 never expires."`
-	RateLimit      int           `name:"rate-limit" default:"120" help:"Requests a minute per API token; 0 turns the limit off."`
-	LoginRateLimit int           `name:"login-rate-limit" default:"10" help:"Sign-ins a minute per client IP, and free failed sign-ins per (email, client IP) before backoff; 0 turns the limits off."`
-	Workers        int           `default:"2" help:"Import jobs run at once on this node."`
-	BodyMemory     int64         `name:"body-memory" default:"268435456" help:"Bytes all request bodies being read may hold at once (at least four of the largest body); more wait 2 s, then get 503."`
+	Addr            string        `default:"127.0.0.1:8080" help:"Address to listen on."`
+	MaxRecords      int           `name:"max-records" default:"1000" help:"Records per import request."`
+	MaxUploadBytes  int64         `name:"max-upload-bytes" default:"10485760" help:"Largest request body or CSV file, in bytes."`
+	BaseURL         string        `name:"base-url" help:"Public scheme://host used in job_status_link and webhook payloads (default: http:// and the listen address)."`
+	TokenTTL        time.Duration `name:"token-ttl" default:"2160h" help:"Lifetime of tokens created through the API (default 90 days); 0 never expires."`
+	RateLimit       int           `name:"rate-limit" default:"120" help:"Requests a minute per API token; 0 turns the limit off."`
+	LoginRateLimit  int           `name:"login-rate-limit" default:"10" help:"Sign-ins a minute per client IP, and free failed sign-ins per (email, client IP) before backoff; 0 turns the limits off."`
+	Workers         int           `default:"2" help:"Import jobs run at once on this node."`
+	RevertSyncLimit int           `name:"revert-sync-limit" default:"10000" help:"Most rows a job may have for a revert to be made within the request; a larger job's revert is queued (202). Negative: never queued."`
+	BodyMemory      int64         `name:"body-memory" default:"268435456" help:"Bytes all request bodies being read may hold at once (at least four of the largest body); more wait 2 s, then get 503."`
 	// JobFileRetention is how long a finished job's files are kept.
 	JobFileRetention time.Duration `name:"job-file-retention" default:"2160h" help:"How long a finished job's files (upload and results) are kept (default 90 days); 0 keeps them forever. Jobs and history stay."`
 	Demo             bool          `help:"Create the demo tenant with master data and a user (once), and print how to use it."`
@@ -128,7 +129,7 @@ func (m *Main) Open(ctx context.Context) error {
 		Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, Mappings: db, DB: db, Logger: m.Logger, Metrics: stats,
 		Config: vhttp.Config{MaxRecords: m.Serve.MaxRecords, MaxUploadBytes: m.Serve.MaxUploadBytes,
 			BaseURL: m.baseURL(), TokenTTL: m.Serve.TokenTTL, RateLimit: m.Serve.RateLimit, LoginRateLimit: m.Serve.LoginRateLimit,
-			WebhooksAllowPrivate: m.Serve.WebhooksAllowPrivate, BodyMemory: m.Serve.BodyMemory},
+			WebhooksAllowPrivate: m.Serve.WebhooksAllowPrivate, BodyMemory: m.Serve.BodyMemory, RevertSyncLimit: m.Serve.RevertSyncLimit},
 		Webhooks: db,
 	}
 	m.server = &http.Server{
