@@ -48,6 +48,9 @@ func newTourEnv(t *testing.T, cfg vhttp.Config) *tourEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	srv := httptest.NewUnstartedServer(nil)
+	cfg.BaseURL = "http://" + srv.Listener.Addr().String() // as serve does
+	cfg.Resolver = testResolver{}
 	s := &vhttp.Server{Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, Mappings: db, DB: db,
 		Logger: logger, Config: cfg, Metrics: metrics.New(db, logger), Webhooks: db}
 	h := s.Handler()
@@ -62,7 +65,8 @@ func newTourEnv(t *testing.T, cfg vhttp.Config) *tourEnv {
 		h = mux
 	}
 	checker := newContractChecker(t, t.Errorf)
-	srv := httptest.NewServer(checker.wrap(h))
+	srv.Config.Handler = checker.wrap(h)
+	srv.Start()
 	t.Cleanup(func() {
 		srv.Close()
 		if err := queue.Stop(ctx); err != nil {
