@@ -20,6 +20,7 @@ const (
 	ERATELIMIT    = "rate_limited" // 429
 	EUNAVAILABLE  = "unavailable"  // 503: the service is shutting down or its database is unreachable
 	EFULL         = "full"         // 507: the database has no storage space left
+	EQUOTA        = "quota"        // 507: the tenant's storage quota is used up
 )
 
 // MsgStorageFull is the message of EFULL: nothing of the request was kept.

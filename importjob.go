@@ -325,6 +325,13 @@ func (j *ImportJob) FileKinds() []FileKind {
 	return FileKinds[:1]
 }
 
+// StorageUsage measures what a tenant stores.
+type StorageUsage interface {
+	// StoredFileBytes returns the bytes of the job files and upload drafts
+	// the principal's tenant stores.
+	StoredFileBytes(ctx context.Context) (int64, error)
+}
+
 // JobFileJanitor deletes job files at the end of their retention.
 type JobFileJanitor interface {
 	// DeleteExpiredJobFiles deletes the files of the jobs of every tenant

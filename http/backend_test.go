@@ -30,6 +30,7 @@ type store interface {
 	vintry.WebhookService
 	vintry.MappingProfileService
 	vintry.JobFileJanitor
+	vintry.StorageUsage
 	metrics.JobCounter
 	Ping(ctx context.Context) error
 	Close() error

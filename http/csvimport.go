@@ -45,6 +45,9 @@ func (s *Server) importCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, err := s.checkImportForm(r.Context(), form)
+	if err == nil {
+		err = s.checkQuota(r.Context(), int64(len(form.file)))
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return

@@ -77,7 +77,7 @@ func newEnv(t *testing.T, opts ...any) *env {
 		cfg.BaseURL = "http://" + srv.Listener.Addr().String() // as serve does
 	}
 	s := &vhttp.Server{Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, Mappings: db, DB: db,
-		Logger: logger, Config: cfg, Webhooks: db}
+		Logger: logger, Config: cfg, Webhooks: db, Usage: db}
 	// Every request and response of the suite is checked against openapi.yaml.
 	srv.Config.Handler = contractHandler(t, s.Handler())
 	srv.Start()

@@ -41,6 +41,9 @@ func (s *Server) importJSON(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	req, err := decodeImportJSON(body, s.Config.MaxRecords)
+	if err == nil {
+		err = s.checkQuota(r.Context(), int64(len(body)))
+	}
 	if err != nil {
 		writeError(w, r, err)
 		return

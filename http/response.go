@@ -22,6 +22,7 @@ var statusOf = map[string]int{
 	vintry.ERATELIMIT:    http.StatusTooManyRequests,
 	vintry.EUNAVAILABLE:  http.StatusServiceUnavailable,
 	vintry.EFULL:         http.StatusInsufficientStorage,
+	vintry.EQUOTA:        http.StatusInsufficientStorage,
 	vintry.EINTERNAL:     http.StatusInternalServerError,
 }
 
@@ -59,7 +60,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusUnauthorized {
 		w.Header().Set("WWW-Authenticate", "Bearer")
 	}
-	if (status == http.StatusServiceUnavailable || status == http.StatusInsufficientStorage) && w.Header().Get("Retry-After") == "" {
+	// A used-up quota does not pass by waiting: no Retry-After for it.
+	if (status == http.StatusServiceUnavailable || status == http.StatusInsufficientStorage) && vintry.ErrorCode(err) != vintry.EQUOTA &&
+		w.Header().Get("Retry-After") == "" {
 		w.Header().Set("Retry-After", retryAfterBusy)
 	}
 	writeJSON(w, status, body)

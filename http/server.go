@@ -38,6 +38,10 @@ type Config struct {
 	// made within the request (0: 10 000; negative: never queued); a larger job's
 	// revert is queued, answered 202 with its pending job.
 	RevertSyncLimit int
+	// TenantFileQuota bounds the bytes of job files and upload drafts a
+	// tenant stores (0: no quota): an upload that would pass it is refused
+	// with 507. Needs Server.Usage.
+	TenantFileQuota int64
 	// BodyMemory bounds the bytes all request bodies being read hold at
 	// once (0: 256 MiB; at least four of the largest body).
 	BodyMemory int64
@@ -76,6 +80,8 @@ type Server struct {
 	Webhooks vintry.WebhookService
 	// Mappings keeps the tenants' saved mapping profiles.
 	Mappings vintry.MappingProfileService
+	// Usage measures what a tenant stores, for Config.TenantFileQuota.
+	Usage vintry.StorageUsage
 
 	tokenLimits *limiters // per API token
 	loginLimits *limiters // sign-in attempts per client IP

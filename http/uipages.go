@@ -167,6 +167,9 @@ func (s *Server) handleUploadFile(w http.ResponseWriter, r *http.Request) {
 		// error) is refused here rather than kept for a mapping page.
 		err = s.readableHeader(r.Context(), form.file)
 	}
+	if err == nil {
+		err = s.checkQuota(r.Context(), int64(len(form.file)))
+	}
 	if err != nil {
 		s.renderUploadError(w, r, err)
 		return

@@ -216,3 +216,18 @@ func (db *DB) DeleteExpiredJobFiles(ctx context.Context, cutoff time.Time) (int,
 		}
 	}
 }
+
+// StoredFileBytes implements vintry.StorageUsage.
+func (db *DB) StoredFileBytes(ctx context.Context) (int64, error) {
+	var n int64
+	err := db.view(ctx, func(tx *Tx) error {
+		tenantID, err := tx.tenantID()
+		if err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT
+			(SELECT COALESCE(SUM(octet_length(content)), 0) FROM job_files WHERE tenant_id = $1) +
+			(SELECT COALESCE(SUM(octet_length(content)), 0) FROM upload_drafts WHERE tenant_id = $1)`, tenantID).Scan(&n)
+	})
+	return n, err
+}

@@ -35,6 +35,7 @@ type Store interface {
 	vintry.WebhookService
 	vintry.MappingProfileService
 	vintry.JobFileJanitor
+	vintry.StorageUsage
 	metrics.JobCounter
 	Ping(ctx context.Context) error
 	Close() error

@@ -31,6 +31,7 @@ type ServeCmd struct {
 	LoginRateLimit  int           `name:"login-rate-limit" default:"10" help:"Sign-ins a minute per client IP, and free failed sign-ins per (email, client IP) before backoff; 0 turns the limits off."`
 	Workers         int           `default:"2" help:"Import jobs run at once on this node."`
 	RevertSyncLimit int           `name:"revert-sync-limit" default:"10000" help:"Most rows a job may have for a revert to be made within the request; a larger job's revert is queued (202). Negative: never queued."`
+	TenantFileQuota int64         `name:"tenant-file-quota" default:"0" help:"Bytes of job files and upload drafts each tenant may store; an upload past it gets 507. 0: no quota."`
 	BodyMemory      int64         `name:"body-memory" default:"268435456" help:"Bytes all request bodies being read may hold at once (at least four of the largest body); more wait 2 s, then get 503."`
 	// JobFileRetention is how long a finished job's files are kept.
 	JobFileRetention time.Duration `name:"job-file-retention" default:"2160h" help:"How long a finished job's files (upload and results) are kept (default 90 days); 0 keeps them forever. Jobs and history stay."`
@@ -129,8 +130,8 @@ func (m *Main) Open(ctx context.Context) error {
 		Auth: db, MasterData: db, Inventory: db, Imports: db, Jobs: db, Lifecycle: db, Drafts: db, Mappings: db, DB: db, Logger: m.Logger, Metrics: stats,
 		Config: vhttp.Config{MaxRecords: m.Serve.MaxRecords, MaxUploadBytes: m.Serve.MaxUploadBytes,
 			BaseURL: m.baseURL(), TokenTTL: m.Serve.TokenTTL, RateLimit: m.Serve.RateLimit, LoginRateLimit: m.Serve.LoginRateLimit,
-			WebhooksAllowPrivate: m.Serve.WebhooksAllowPrivate, BodyMemory: m.Serve.BodyMemory, RevertSyncLimit: m.Serve.RevertSyncLimit},
-		Webhooks: db,
+			WebhooksAllowPrivate: m.Serve.WebhooksAllowPrivate, BodyMemory: m.Serve.BodyMemory, RevertSyncLimit: m.Serve.RevertSyncLimit, TenantFileQuota: m.Serve.TenantFileQuota},
+		Webhooks: db, Usage: db,
 	}
 	m.server = &http.Server{
 		Handler:           api.Handler(),
