@@ -18,6 +18,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/store"
 )
 
 //go:embed migrations/*.sql
@@ -29,6 +30,9 @@ const minPoolConns = 10
 
 // DB is a Vintry database on PostgreSQL.
 type DB struct {
+	// Service holds the services written once for every engine.
+	*store.Service
+
 	pool *pgxpool.Pool
 	// readPool serves read-only transactions and token look-ups, so reads
 	// never queue for a connection behind writers that hold every
@@ -94,6 +98,7 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 		PasswordParams: vintry.DefaultPasswordParams,
 		passwords:      vintry.NewPasswords(runtime.NumCPU()),
 	}
+	db.Service = store.NewService(driver{db})
 	var schema *string
 	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		db.Close()

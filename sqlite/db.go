@@ -21,6 +21,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/store"
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -33,6 +34,9 @@ const timeFormat = "2006-01-02T15:04:05.000000Z"
 
 // DB is a Vintry database on SQLite.
 type DB struct {
+	// Service holds the services written once for every engine.
+	*store.Service
+
 	write *sql.DB // one connection; every transaction BEGIN IMMEDIATE
 	read  *sql.DB // read-only connections
 
@@ -70,6 +74,7 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 		PasswordParams: vintry.DefaultPasswordParams,
 		passwords:      vintry.NewPasswords(runtime.NumCPU()),
 	}
+	db.Service = store.NewService(driver{db})
 	var err error
 	if db.write, err = sql.Open("sqlite", dsn(path, true)); err != nil {
 		return nil, err

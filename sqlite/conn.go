@@ -1,0 +1,124 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/vintry/vintry/store"
+)
+
+// driver runs the store's transactions on db (store.Driver).
+type driver struct{ db *DB }
+
+func (d driver) Update(ctx context.Context, fn func(*store.Tx) error) error {
+	return d.db.update(ctx, func(tx *Tx) error { return fn(tx.store()) })
+}
+
+func (d driver) View(ctx context.Context, fn func(*store.Tx) error) error {
+	return d.db.view(ctx, func(tx *Tx) error { return fn(tx.store()) })
+}
+
+// store returns tx as the store's transaction.
+func (tx *Tx) store() *store.Tx {
+	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal}
+}
+
+// conn is store.Conn on a database/sql transaction: SQLite reads the
+// store's `?` and `?N` placeholders as they are; times are written as
+// RFC 3339 text (formatTime) and read back from it.
+type conn struct{ tx *sql.Tx }
+
+func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	res, err := c.tx.ExecContext(ctx, query, values(args)...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+func (c conn) Query(ctx context.Context, query string, args ...any) (store.Rows, error) {
+	rows, err := c.tx.QueryContext(ctx, query, values(args)...)
+	if err != nil {
+		return nil, err
+	}
+	return sqlRows{rows}, nil
+}
+
+func (c conn) QueryRow(ctx context.Context, query string, args ...any) store.Row {
+	return sqlRow{c.tx.QueryRowContext(ctx, query, values(args)...)}
+}
+
+// values converts the store's arguments to what the schema stores.
+func values(args []any) []any {
+	out := args
+	for i, a := range args {
+		var v any
+		switch a := a.(type) {
+		case time.Time:
+			v = formatTime(a)
+		case *time.Time:
+			if a == nil {
+				v = nil
+			} else {
+				v = formatTime(*a)
+			}
+		default:
+			continue
+		}
+		if &out[0] == &args[0] {
+			out = append([]any(nil), args...)
+		}
+		out[i] = v
+	}
+	return out
+}
+
+type sqlRows struct{ rows *sql.Rows }
+
+func (r sqlRows) Next() bool { return r.rows.Next() }
+func (r sqlRows) Close()     { r.rows.Close() }
+func (r sqlRows) Err() error { return r.rows.Err() }
+func (r sqlRows) Scan(dest ...any) error {
+	return scanTimes(r.rows.Scan, dest)
+}
+
+type sqlRow struct{ row *sql.Row }
+
+func (r sqlRow) Scan(dest ...any) error { return scanTimes(r.row.Scan, dest) }
+
+// scanTimes scans with scan, reading *time.Time and **time.Time targets
+// from their stored text.
+func scanTimes(scan func(...any) error, dest []any) error {
+	var fix []func()
+	targets := dest
+	for i, d := range dest {
+		switch d := d.(type) {
+		case *time.Time:
+			var s string
+			targets = copyOnce(targets, dest)
+			targets[i] = &s
+			fix = append(fix, func() { *d = parseTime(s) })
+		case **time.Time:
+			var s sql.NullString
+			targets = copyOnce(targets, dest)
+			targets[i] = &s
+			fix = append(fix, func() { *d = parseNullTime(s) })
+		}
+	}
+	if err := scan(targets...); err != nil {
+		return err
+	}
+	for _, f := range fix {
+		f()
+	}
+	return nil
+}
+
+// copyOnce returns targets, copied from dest the first time it is changed.
+func copyOnce(targets, dest []any) []any {
+	if len(dest) > 0 && &targets[0] == &dest[0] {
+		return append([]any(nil), dest...)
+	}
+	return targets
+}

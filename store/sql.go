@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/vintry/vintry"
+)
+
+// Conn runs the SQL of one transaction, written once for every engine: `?`
+// placeholders (or `?N` to name the Nth argument), and arguments and scan
+// targets of plain Go types — string, int64, int, bool, []byte, time.Time
+// and *time.Time (NULL when nil; scanned through **time.Time). Each engine's
+// driver rebinds the placeholders and converts the values to its own
+// representation (SQLite keeps times as RFC 3339 text, PostgreSQL as
+// timestamptz), and reads them back in UTC.
+type Conn interface {
+	// Exec runs a statement and returns the number of rows it affected.
+	Exec(ctx context.Context, query string, args ...any) (int64, error)
+	Query(ctx context.Context, query string, args ...any) (Rows, error)
+	// QueryRow runs a query of at most one row; its Scan returns ErrNoRows
+	// when there is none.
+	QueryRow(ctx context.Context, query string, args ...any) Row
+}
+
+// Rows are the rows of a query.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Close()
+	Err() error
+}
+
+// Row is the row of a QueryRow.
+type Row interface {
+	Scan(dest ...any) error
+}
+
+// ErrNoRows is what Row.Scan returns, on every engine, for no row.
+var ErrNoRows = sql.ErrNoRows
+
+// Tx is one transaction of the store: its SQL, its time (one instant for
+// every row it writes, in UTC) and the principal it acts for.
+type Tx struct {
+	Conn
+	Now       time.Time
+	Principal vintry.Principal
+}
+
+// TenantID returns the principal's tenant: EUNAUTHORIZED without one.
+func (tx *Tx) TenantID() (int64, error) {
+	if tx.Principal.TenantID == 0 {
+		return 0, vintry.Errorf(vintry.EUNAUTHORIZED, vintry.MsgUnauthenticated)
+	}
+	return tx.Principal.TenantID, nil
+}
+
+// Driver runs the store's transactions on one engine. Each runs fn and
+// commits when it returns nil; an engine may run fn again from the start
+// after a failure a retry resolves, so fn must build its state afresh. Errors
+// come back mapped to *vintry.Error where they mean one (a unique or foreign
+// key violation: ECONFLICT; a full disk: EFULL).
+type Driver interface {
+	// Update runs fn in a write transaction.
+	Update(ctx context.Context, fn func(*Tx) error) error
+	// View runs fn in a read-only transaction with one snapshot.
+	View(ctx context.Context, fn func(*Tx) error) error
+}
+
+// Service implements, once for every engine, the services whose rules and
+// SQL do not depend on the engine. An engine's DB embeds it.
+type Service struct {
+	d Driver
+}
+
+// NewService returns the services over d.
+func NewService(d Driver) *Service { return &Service{d: d} }
