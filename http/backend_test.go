@@ -12,6 +12,7 @@ import (
 	"github.com/vintry/vintry/postgres"
 	"github.com/vintry/vintry/postgres/pgtest"
 	"github.com/vintry/vintry/sqlite"
+	vstore "github.com/vintry/vintry/store"
 )
 
 // store is what the tests use of a database: every service the API needs.
@@ -110,7 +111,9 @@ func openPostgres(t *testing.T, dbOpts []func(*sqlite.DB), cfg jobs.Config) (*te
 	if err != nil {
 		t.Fatal(err)
 	}
-	stand := &sqlite.DB{Now: pdb.Now, PasswordParams: cheapHashes}
+	// A stand-in for the options to act on; its Service only holds settings.
+	stand := &sqlite.DB{Service: vstore.NewService(nil), Now: pdb.Now}
+	stand.PasswordParams = cheapHashes
 	for _, o := range dbOpts {
 		o(stand)
 	}

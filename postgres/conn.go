@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/vintry/vintry/store"
 )
 
@@ -23,16 +24,27 @@ func (d driver) View(ctx context.Context, fn func(*store.Tx) error) error {
 	return d.db.view(ctx, func(tx *Tx) error { return fn(tx.store()) })
 }
 
+func (d driver) Reader() store.Conn       { return conn{d.db.readPool} }
+func (d driver) Now() time.Time           { return d.db.Now().UTC().Truncate(time.Microsecond) }
+func (d driver) MapError(err error) error { return mapError(err) }
+
 // store returns tx as the store's transaction.
 func (tx *Tx) store() *store.Tx {
-	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal}
+	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError}
+}
+
+// querier is a transaction or a pool.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
 
 // conn is store.Conn on a pgx transaction: the store's `?` and `?N`
 // placeholders become `$n`; text arguments are made storable (no NUL, valid
 // UTF-8: what PostgreSQL's text accepts), so a value no row can hold finds
 // nothing rather than failing; times are read back in UTC.
-type conn struct{ tx pgx.Tx }
+type conn struct{ tx querier }
 
 func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	tag, err := c.tx.Exec(ctx, rebind(query), storable(args)...)

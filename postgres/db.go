@@ -12,7 +12,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"runtime"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -42,8 +41,6 @@ type DB struct {
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
-	// PasswordParams are the argon2id costs for new password hashes.
-	PasswordParams vintry.PasswordParams
 	// EnqueueImport queues a worker job for an import job inside tx; the job
 	// queue (package jobs) sets it. Without it, CSV imports are refused.
 	EnqueueImport func(ctx context.Context, tx pgx.Tx, jobID int64) error
@@ -55,8 +52,6 @@ type DB struct {
 	// FaultApplyDelay holds every import's apply transaction open this long
 	// before it commits. Zero in production; crash tests set it.
 	FaultApplyDelay time.Duration
-
-	passwords *vintry.Passwords // bounds concurrent password hashing
 }
 
 // Open connects to the database at url (a postgres:// URL or key=value
@@ -92,11 +87,9 @@ func OpenConfig(ctx context.Context, cfg *pgxpool.Config) (*DB, error) {
 		return nil, fmt.Errorf("database: %w", err)
 	}
 	db := &DB{
-		pool:           pool,
-		readPool:       readPool,
-		Now:            time.Now,
-		PasswordParams: vintry.DefaultPasswordParams,
-		passwords:      vintry.NewPasswords(runtime.NumCPU()),
+		pool:     pool,
+		readPool: readPool,
+		Now:      time.Now,
 	}
 	db.Service = store.NewService(driver{db})
 	var schema *string

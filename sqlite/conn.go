@@ -19,15 +19,26 @@ func (d driver) View(ctx context.Context, fn func(*store.Tx) error) error {
 	return d.db.view(ctx, func(tx *Tx) error { return fn(tx.store()) })
 }
 
+func (d driver) Reader() store.Conn       { return conn{d.db.read} }
+func (d driver) Now() time.Time           { return d.db.Now().UTC() }
+func (d driver) MapError(err error) error { return mapError(err) }
+
 // store returns tx as the store's transaction.
 func (tx *Tx) store() *store.Tx {
-	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal}
+	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError}
 }
 
-// conn is store.Conn on a database/sql transaction: SQLite reads the
-// store's `?` and `?N` placeholders as they are; times are written as
-// RFC 3339 text (formatTime) and read back from it.
-type conn struct{ tx *sql.Tx }
+// querier is a transaction or a pool.
+type querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// conn is store.Conn on database/sql: SQLite reads the store's `?` and
+// `?N` placeholders as they are; times are written as RFC 3339 text
+// (formatTime) and read back from it.
+type conn struct{ tx querier }
 
 func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
 	res, err := c.tx.ExecContext(ctx, query, values(args)...)

@@ -44,8 +44,6 @@ type DB struct {
 	Path string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
-	// PasswordParams are the argon2id costs for new password hashes.
-	PasswordParams vintry.PasswordParams
 	// EnqueueImport queues a worker job for an import job inside tx; the job
 	// queue (package jobs) sets it. Without it, CSV imports are refused.
 	EnqueueImport func(ctx context.Context, tx *sql.Tx, jobID int64) error
@@ -57,8 +55,6 @@ type DB struct {
 	// FaultApplyDelay holds every import's apply transaction open this long
 	// before it commits. Zero in production; crash tests set it.
 	FaultApplyDelay time.Duration
-
-	passwords *vintry.Passwords // bounds concurrent password hashing
 }
 
 // Open opens (creating if needed) the database file vintry.db in dir and
@@ -69,10 +65,8 @@ func Open(ctx context.Context, dir string) (*DB, error) {
 	}
 	path := filepath.Join(dir, "vintry.db")
 	db := &DB{
-		Path:           path,
-		Now:            time.Now,
-		PasswordParams: vintry.DefaultPasswordParams,
-		passwords:      vintry.NewPasswords(runtime.NumCPU()),
+		Path: path,
+		Now:  time.Now,
 	}
 	db.Service = store.NewService(driver{db})
 	var err error

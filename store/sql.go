@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"runtime"
 	"time"
 
 	"github.com/vintry/vintry"
@@ -46,6 +47,10 @@ type Tx struct {
 	Conn
 	Now       time.Time
 	Principal vintry.Principal
+	// MapError is the engine's reading of a driver error (a unique or
+	// foreign key violation: ECONFLICT); Conn returns them unmapped, so the
+	// engine still sees the causes it retries on.
+	MapError func(error) error
 }
 
 // TenantID returns the principal's tenant: EUNAUTHORIZED without one.
@@ -66,13 +71,26 @@ type Driver interface {
 	Update(ctx context.Context, fn func(*Tx) error) error
 	// View runs fn in a read-only transaction with one snapshot.
 	View(ctx context.Context, fn func(*Tx) error) error
+	// Reader runs single-statement reads outside a transaction (on the
+	// engine's read pool): for lookups on every request, such as a
+	// token's, that need no snapshot.
+	Reader() Conn
+	// Now is the engine's clock (tests set it), in UTC.
+	Now() time.Time
+	// MapError reads a driver error as Tx.MapError does.
+	MapError(err error) error
 }
 
 // Service implements, once for every engine, the services whose rules and
 // SQL do not depend on the engine. An engine's DB embeds it.
 type Service struct {
 	d Driver
+	// PasswordParams are the argon2id costs for new password hashes.
+	PasswordParams vintry.PasswordParams
+	passwords      *vintry.Passwords // bounds concurrent password hashing
 }
 
 // NewService returns the services over d.
-func NewService(d Driver) *Service { return &Service{d: d} }
+func NewService(d Driver) *Service {
+	return &Service{d: d, PasswordParams: vintry.DefaultPasswordParams, passwords: vintry.NewPasswords(runtime.NumCPU())}
+}
