@@ -30,7 +30,7 @@ func (d driver) MapError(err error) error { return mapError(err) }
 
 // store returns tx as the store's transaction.
 func (tx *Tx) store() *store.Tx {
-	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError}
+	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError, Lock: tx.lockTenant}
 }
 
 // querier is a transaction or a pool.

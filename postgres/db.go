@@ -148,17 +148,11 @@ func (tx *Tx) tenantID() (int64, error) {
 // Advisory lock classes. Locks are database-wide, so a key also hashes the
 // schema: deployments (or test runs) in other schemas never wait on ours.
 const (
-	// lockWrite serializes a tenant's inventory and master data writes:
-	// imports decide each row against the state they lock, as one writer would.
-	lockWrite = "write"
-	// lockQueue serializes a tenant's CSV uploads, so job ids follow the
-	// order in which uploads commit (the order queued jobs apply in).
-	lockQueue = "queue"
+	lockWrite = store.LockWrite
+	lockQueue = store.LockQueue
 	// lockMigrate serializes schema migrations of nodes starting together.
 	lockMigrate = "migrate"
-	// lockProfiles serializes a tenant's mapping profile saves, so the limit
-	// on their number holds exactly, without waiting for imports.
-	lockProfiles = "mapping-profiles"
+	lockProfiles = store.LockProfiles
 )
 
 // lockKey returns the advisory lock key of one lock class and id.

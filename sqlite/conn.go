@@ -25,8 +25,12 @@ func (d driver) MapError(err error) error { return mapError(err) }
 
 // store returns tx as the store's transaction.
 func (tx *Tx) store() *store.Tx {
-	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError}
+	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError, Lock: noLock}
 }
+
+// noLock is store.Tx.Lock: SQLite's one writer already serializes every
+// write transaction.
+func noLock(context.Context, string, int64) error { return nil }
 
 // querier is a transaction or a pool.
 type querier interface {

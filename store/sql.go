@@ -51,7 +51,25 @@ type Tx struct {
 	// foreign key violation: ECONFLICT); Conn returns them unmapped, so the
 	// engine still sees the causes it retries on.
 	MapError func(error) error
+	// Lock takes a tenant lock of one class until the transaction ends. On
+	// an engine with one writer (SQLite) every write holds them all, and
+	// Lock does nothing.
+	Lock func(ctx context.Context, class string, tenantID int64) error
 }
+
+// Tenant lock classes (Tx.Lock).
+const (
+	// LockWrite serializes a tenant's inventory and master data writes:
+	// imports decide each row against the state they lock, as one writer
+	// would.
+	LockWrite = "write"
+	// LockQueue serializes a tenant's CSV uploads, so job ids follow the
+	// order in which uploads commit (the order queued jobs apply in).
+	LockQueue = "queue"
+	// LockProfiles serializes a tenant's mapping profile saves, so the
+	// limit on their number holds exactly, without waiting for imports.
+	LockProfiles = "mapping-profiles"
+)
 
 // TenantID returns the principal's tenant: EUNAUTHORIZED without one.
 func (tx *Tx) TenantID() (int64, error) {
