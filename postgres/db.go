@@ -151,7 +151,7 @@ const (
 	lockWrite = store.LockWrite
 	lockQueue = store.LockQueue
 	// lockMigrate serializes schema migrations of nodes starting together.
-	lockMigrate = "migrate"
+	lockMigrate  = "migrate"
 	lockProfiles = store.LockProfiles
 )
 
