@@ -1,4 +1,4 @@
-package postgres
+package store
 
 import (
 	"context"
@@ -6,16 +6,14 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/vintry/vintry"
-	"github.com/vintry/vintry/store"
 )
 
-// kindSpec is a kind's table (store.KindTables) with this engine's SQL.
-type kindSpec struct{ store.KindTable }
+// kindSpec is a kind's table (KindTables) with its SQL.
+type kindSpec struct{ KindTable }
 
 // specOf returns the table of kind k.
-func specOf(k vintry.Kind) kindSpec { return kindSpec{store.KindTables[k]} }
+func specOf(k vintry.Kind) kindSpec { return kindSpec{KindTables[k]} }
 
 // selectSQL returns the query for entries of the kind, with the parent's name.
 func (s kindSpec) selectSQL() string {
@@ -29,36 +27,33 @@ func (s kindSpec) selectSQL() string {
 	return "SELECT " + cols + ", p.name FROM " + s.Table + " t JOIN " + s.ParentTable + " p ON p.id = t." + s.ParentCol
 }
 
-func (s kindSpec) scan(row pgx.Row) (vintry.MasterEntry, error) {
+func (s kindSpec) scan(row Row) (vintry.MasterEntry, error) {
 	var e vintry.MasterEntry
 	dest := []any{&e.ID, &e.Name, &e.Description, &e.CreatedAt, &e.UpdatedAt}
 	for _, c := range s.Extra {
-		dest = append(dest, store.EntryField(&e, c))
+		dest = append(dest, EntryField(&e, c))
 	}
 	dest = append(dest, &e.ParentName)
-	if err := row.Scan(dest...); err != nil {
-		return e, err
-	}
-	e.CreatedAt, e.UpdatedAt = e.CreatedAt.UTC(), e.UpdatedAt.UTC()
-	return e, nil
+	err := row.Scan(dest...)
+	return e, err
 }
 
 // FindMasterEntries implements vintry.MasterDataService.
-func (db *DB) FindMasterEntries(ctx context.Context, k vintry.Kind, page vintry.PageRequest) ([]vintry.MasterEntry, vintry.Page, error) {
+func (s *Service) FindMasterEntries(ctx context.Context, k vintry.Kind, page vintry.PageRequest) ([]vintry.MasterEntry, vintry.Page, error) {
 	spec := specOf(k)
 	var entries []vintry.MasterEntry
 	var p vintry.Page
-	err := db.view(ctx, func(tx *Tx) error {
+	err := s.d.View(ctx, func(tx *Tx) error {
 		entries = nil
-		tenantID, err := tx.tenantID()
+		tenantID, err := tx.TenantID()
 		if err != nil {
 			return err
 		}
 		var total int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+spec.Table+` WHERE tenant_id = $1`, tenantID).Scan(&total); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+spec.Table+` WHERE tenant_id = ?`, tenantID).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := tx.Query(ctx, spec.selectSQL()+` WHERE t.tenant_id = $1 AND t.id > $2 ORDER BY t.id LIMIT $3`,
+		rows, err := tx.Query(ctx, spec.selectSQL()+` WHERE t.tenant_id = ? AND t.id > ? ORDER BY t.id LIMIT ?`,
 			tenantID, page.Cursor.AfterID, page.PerPage+1)
 		if err != nil {
 			return err
@@ -86,27 +81,27 @@ func (db *DB) FindMasterEntries(ctx context.Context, k vintry.Kind, page vintry.
 type upsertBatch struct {
 	tx     *Tx
 	result vintry.UpsertResult
-	errs   store.FieldErrors
+	errs   FieldErrors
 }
 
 // writeBatch starts a batch of master data writes for the principal's
 // tenant, holding the tenant's write lock.
-func (tx *Tx) writeBatch(ctx context.Context) (*upsertBatch, int64, error) {
-	tenantID, err := tx.tenantID()
+func writeBatch(ctx context.Context, tx *Tx) (*upsertBatch, int64, error) {
+	tenantID, err := tx.TenantID()
 	if err != nil {
 		return nil, 0, err
 	}
-	if err := tx.lockTenant(ctx, lockWrite, tenantID); err != nil {
+	if err := tx.Lock(ctx, LockWrite, tenantID); err != nil {
 		return nil, 0, err
 	}
 	return &upsertBatch{tx: tx}, tenantID, nil
 }
 
 // UpsertMasterEntries implements vintry.MasterDataService.
-func (db *DB) UpsertMasterEntries(ctx context.Context, k vintry.Kind, entries []vintry.MasterEntry) (vintry.UpsertResult, error) {
+func (s *Service) UpsertMasterEntries(ctx context.Context, k vintry.Kind, entries []vintry.MasterEntry) (vintry.UpsertResult, error) {
 	var result vintry.UpsertResult
-	err := db.update(ctx, func(tx *Tx) error {
-		b, _, err := tx.writeBatch(ctx)
+	err := s.d.Update(ctx, func(tx *Tx) error {
+		b, _, err := writeBatch(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -122,17 +117,17 @@ func (db *DB) UpsertMasterEntries(ctx context.Context, k vintry.Kind, entries []
 }
 
 // ImportLocationFeed implements vintry.MasterDataService.
-func (db *DB) ImportLocationFeed(ctx context.Context, rows []vintry.LocationFeedRow) (vintry.UpsertResult, error) {
+func (s *Service) ImportLocationFeed(ctx context.Context, rows []vintry.LocationFeedRow) (vintry.UpsertResult, error) {
 	var result vintry.UpsertResult
-	sorted := store.FeedParentsFirst(rows)
-	err := db.update(ctx, func(tx *Tx) error {
-		b, _, err := tx.writeBatch(ctx)
+	sorted := FeedParentsFirst(rows)
+	err := s.d.Update(ctx, func(tx *Tx) error {
+		b, _, err := writeBatch(ctx, tx)
 		if err != nil {
 			return err
 		}
 		for i := range sorted {
 			r := &sorted[i]
-			kind, prefix, ok := store.FeedRowKind(r, &b.errs)
+			kind, prefix, ok := FeedRowKind(r, &b.errs)
 			if !ok {
 				continue
 			}
@@ -155,7 +150,7 @@ func (b *upsertBatch) upsert(ctx context.Context, k vintry.Kind, e *vintry.Maste
 		return nil
 	}
 	spec := specOf(k)
-	tenantID, err := b.tx.tenantID()
+	tenantID, err := b.tx.TenantID()
 	if err != nil {
 		return err
 	}
@@ -173,9 +168,9 @@ func (b *upsertBatch) upsert(ctx context.Context, k vintry.Kind, e *vintry.Maste
 			return err
 		}
 	}
-	existing, err := spec.scan(b.tx.QueryRow(ctx, spec.selectSQL()+` WHERE t.tenant_id = $1 AND t.name = $2`, tenantID, e.Name))
+	existing, err := spec.scan(b.tx.QueryRow(ctx, spec.selectSQL()+` WHERE t.tenant_id = ? AND t.name = ?`, tenantID, e.Name))
 	switch {
-	case errors.Is(err, pgx.ErrNoRows):
+	case errors.Is(err, ErrNoRows):
 		b.result.Created++
 		return b.insert(ctx, spec, tenantID, parentID, e)
 	case err != nil:
@@ -192,9 +187,9 @@ func (b *upsertBatch) upsert(ctx context.Context, k vintry.Kind, e *vintry.Maste
 // checkAbbreviation reports whether e's abbreviation is free (or already e's).
 func (b *upsertBatch) checkAbbreviation(ctx context.Context, tenantID int64, e *vintry.MasterEntry, prefix string) (bool, error) {
 	var other string
-	err := b.tx.QueryRow(ctx, `SELECT name FROM uoms WHERE tenant_id = $1 AND abbreviation = $2 AND name <> $3`,
+	err := b.tx.QueryRow(ctx, `SELECT name FROM uoms WHERE tenant_id = ? AND abbreviation = ? AND name <> ?`,
 		tenantID, e.Abbreviation, e.Name).Scan(&other)
-	if errors.Is(err, pgx.ErrNoRows) {
+	if errors.Is(err, ErrNoRows) {
 		return true, nil
 	} else if err != nil {
 		return false, err
@@ -207,11 +202,8 @@ func (b *upsertBatch) checkAbbreviation(ctx context.Context, tenantID int64, e *
 // there is none.
 func (b *upsertBatch) findID(ctx context.Context, table string, tenantID int64, name string) (int64, error) {
 	var id int64
-	if !validText(name) {
-		return 0, nil
-	}
-	err := b.tx.QueryRow(ctx, `SELECT id FROM `+table+` WHERE tenant_id = $1 AND name = $2`, tenantID, name).Scan(&id)
-	if errors.Is(err, pgx.ErrNoRows) {
+	err := b.tx.QueryRow(ctx, `SELECT id FROM `+table+` WHERE tenant_id = ? AND name = ?`, tenantID, name).Scan(&id)
+	if errors.Is(err, ErrNoRows) {
 		return 0, nil
 	}
 	return id, err
@@ -219,22 +211,19 @@ func (b *upsertBatch) findID(ctx context.Context, table string, tenantID int64, 
 
 func (b *upsertBatch) insert(ctx context.Context, spec kindSpec, tenantID, parentID int64, e *vintry.MasterEntry) error {
 	cols := []string{"tenant_id", "name", "name_fold", "description", "created_at", "updated_at"}
-	args := []any{tenantID, e.Name, vintry.FoldName(e.Name), e.Description, b.tx.now, b.tx.now}
+	args := []any{tenantID, e.Name, vintry.FoldName(e.Name), e.Description, b.tx.Now, b.tx.Now}
 	cols, args = spec.writeColumns(cols, args, parentID, e)
-	_, err := b.tx.Exec(ctx, `INSERT INTO `+spec.Table+` (`+strings.Join(cols, ", ")+`) VALUES (`+placeholders(1, len(cols))+`)`, args...)
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ")
+	_, err := b.tx.Exec(ctx, `INSERT INTO `+spec.Table+` (`+strings.Join(cols, ", ")+`) VALUES (`+marks+`)`, args...)
 	return err
 }
 
 func (b *upsertBatch) updateEntry(ctx context.Context, spec kindSpec, parentID int64, e *vintry.MasterEntry) error {
 	cols := []string{"description", "updated_at"}
-	args := []any{e.Description, b.tx.now}
+	args := []any{e.Description, b.tx.Now}
 	cols, args = spec.writeColumns(cols, args, parentID, e)
-	set := make([]string, len(cols))
-	for i, c := range cols {
-		set[i] = fmt.Sprintf("%s = $%d", c, i+1)
-	}
-	_, err := b.tx.Exec(ctx, `UPDATE `+spec.Table+` SET `+strings.Join(set, ", ")+fmt.Sprintf(` WHERE id = $%d`, len(cols)+1),
-		append(args, e.ID)...)
+	set := strings.Join(cols, " = ?, ") + " = ?"
+	_, err := b.tx.Exec(ctx, `UPDATE `+spec.Table+` SET `+set+` WHERE id = ?`, append(args, e.ID)...)
 	return err
 }
 
@@ -244,7 +233,7 @@ func (s kindSpec) writeColumns(cols []string, args []any, parentID int64, e *vin
 		cols, args = append(cols, s.ParentCol), append(args, parentID)
 	}
 	for _, c := range s.Extra {
-		cols, args = append(cols, c), append(args, *store.EntryField(e, c))
+		cols, args = append(cols, c), append(args, *EntryField(e, c))
 	}
 	if s.Table == "uoms" {
 		cols, args = append(cols, "abbreviation_fold"), append(args, vintry.FoldName(e.Abbreviation))
@@ -267,10 +256,10 @@ var usages = map[vintry.Kind][]usage{
 }
 
 // DeleteMasterEntry implements vintry.MasterDataService.
-func (db *DB) DeleteMasterEntry(ctx context.Context, k vintry.Kind, name string) error {
+func (s *Service) DeleteMasterEntry(ctx context.Context, k vintry.Kind, name string) error {
 	spec := specOf(k)
-	return db.update(ctx, func(tx *Tx) error {
-		b, tenantID, err := tx.writeBatch(ctx)
+	return s.d.Update(ctx, func(tx *Tx) error {
+		b, tenantID, err := writeBatch(ctx, tx)
 		if err != nil {
 			return err
 		}
@@ -282,23 +271,14 @@ func (db *DB) DeleteMasterEntry(ctx context.Context, k vintry.Kind, name string)
 		}
 		for _, u := range usages[k] {
 			var n int
-			if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+u.table+` WHERE `+u.column+` = $1`, id).Scan(&n); err != nil {
+			if err := tx.QueryRow(ctx, `SELECT count(*) FROM `+u.table+` WHERE `+u.column+` = ?`, id).Scan(&n); err != nil {
 				return err
 			}
 			if n > 0 {
 				return vintry.Errorf(vintry.ECONFLICT, "%s '%s' is used by %d %s.", k.Noun(), name, n, u.noun)
 			}
 		}
-		_, err = tx.Exec(ctx, `DELETE FROM `+spec.Table+` WHERE id = $1`, id)
+		_, err = tx.Exec(ctx, `DELETE FROM `+spec.Table+` WHERE id = ?`, id)
 		return err
 	})
-}
-
-// placeholders returns "$from, $from+1, ..." for n parameters.
-func placeholders(from, n int) string {
-	marks := make([]string, n)
-	for i := range marks {
-		marks[i] = fmt.Sprintf("$%d", from+i)
-	}
-	return strings.Join(marks, ", ")
 }
