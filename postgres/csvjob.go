@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/importer"
+	"github.com/vintry/vintry/store"
 )
 
 // QueueImport implements vintry.JobQueue. It holds the tenant's queue lock,
@@ -102,8 +103,8 @@ func (db *DB) StartImportJob(ctx context.Context, jobID int64) (*vintry.QueuedIm
 // transaction ends: only one transaction at a time can start or finish the
 // job, and the next sees what the last one committed.
 func (tx *Tx) findJobForWorker(ctx context.Context, jobID int64) (*vintry.ImportJob, error) {
-	j, err := scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = $1 FOR UPDATE`, jobID))
-	if errors.Is(err, pgx.ErrNoRows) {
+	j, err := store.ScanImportJob(tx.store().QueryRow(ctx, store.ImportJobSelect+` WHERE id = ? FOR UPDATE`, jobID))
+	if errors.Is(err, store.ErrNoRows) {
 		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
 	}
 	return j, err

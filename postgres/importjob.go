@@ -199,96 +199,9 @@ func queueFinishImportJob(batch *pgx.Batch, job *vintry.ImportJob) error {
 	return nil
 }
 
-const importJobSelect = `
-	SELECT id, tenant_id, user_id, type, source, status, args, total, created, updated, unchanged, failed, deleted,
-	       errors, steps_done, log, file_name, created_at, started_at, completed_at,
-	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0), files_deleted_at
-	FROM import_jobs`
-
-// importJobListSelect is importJobSelect without the row errors, which a
-// list never shows: a page's size and cost do not grow with its jobs' errors.
-const importJobListSelect = `
-	SELECT id, tenant_id, user_id, type, source, status, args, total, created, updated, unchanged, failed, deleted,
-	       '[]', steps_done, log, file_name, created_at, started_at, completed_at,
-	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0), files_deleted_at
-	FROM import_jobs`
-
-func scanImportJob(row pgx.Row) (*vintry.ImportJob, error) {
-	j := &vintry.ImportJob{}
-	var status, args, errs, logLines string
-	s := &j.Summary
-	err := row.Scan(&j.ID, &j.TenantID, &j.UserID, &j.Type, &j.Source, &status, &args, &s.Total, &s.Created, &s.Updated,
-		&s.Unchanged, &s.Failed, &s.Deleted, &errs, &j.StepsDone, &logLines, &j.FileName, &j.CreatedAt, &j.StartedAt, &j.CompletedAt,
-		&j.RevertsJobID, &j.RevertedByJobID, &j.FilesDeletedAt)
-	if err != nil {
-		return nil, err
-	}
-	j.Status = vintry.JobStatus(status)
-	j.CreatedAt, j.StartedAt, j.CompletedAt = j.CreatedAt.UTC(), nullTime(j.StartedAt), nullTime(j.CompletedAt)
-	j.FilesDeletedAt = nullTime(j.FilesDeletedAt)
-	if err := json.Unmarshal([]byte(args), &j.Args); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(errs), &j.Errors); err != nil {
-		return nil, err
-	}
-	return j, json.Unmarshal([]byte(logLines), &j.Log)
-}
-
+// findImportJob returns job id of tenant tenantID (store.FindJob).
 func (tx *Tx) findImportJob(ctx context.Context, tenantID, id int64) (*vintry.ImportJob, error) {
-	j, err := scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = $1 AND tenant_id = $2`, id, tenantID))
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
-	}
-	return j, err
-}
-
-// FindImportJob implements vintry.ImportService.
-func (db *DB) FindImportJob(ctx context.Context, id int64) (*vintry.ImportJob, error) {
-	var job *vintry.ImportJob
-	err := db.view(ctx, func(tx *Tx) error {
-		tenantID, err := tx.tenantID()
-		if err != nil {
-			return err
-		}
-		job, err = tx.findImportJob(ctx, tenantID, id)
-		return err
-	})
-	return job, err
-}
-
-// FindImportJobs implements vintry.ImportService (newest first).
-func (db *DB) FindImportJobs(ctx context.Context, page vintry.PageRequest) ([]vintry.ImportJob, vintry.Page, error) {
-	var jobs []vintry.ImportJob
-	var p vintry.Page
-	err := db.view(ctx, func(tx *Tx) error {
-		tenantID, err := tx.tenantID()
-		if err != nil {
-			return err
-		}
-		var total int
-		if err := tx.QueryRow(ctx, `SELECT count(*) FROM import_jobs WHERE tenant_id = $1`, tenantID).Scan(&total); err != nil {
-			return err
-		}
-		rows, err := tx.Query(ctx, importJobListSelect+` WHERE tenant_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3`,
-			tenantID, page.BeforeID(), page.PerPage+1)
-		if err != nil {
-			return err
-		}
-		jobs, err = pgx.CollectRows(rows, func(row pgx.CollectableRow) (vintry.ImportJob, error) {
-			j, err := scanImportJob(row)
-			if err != nil {
-				return vintry.ImportJob{}, err
-			}
-			return *j, nil
-		})
-		if err != nil {
-			return err
-		}
-		jobs, p = vintry.Paginate(page, total, jobs, func(x *vintry.ImportJob) int64 { return x.ID })
-		return nil
-	})
-	return jobs, p, err
+	return store.FindJob(ctx, tx.store(), tenantID, id)
 }
 
 // nonNil returns s, or an empty slice for nil, so JSON columns hold [] not null.
@@ -297,21 +210,4 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
-}
-
-// CountImportJobs returns the number of import jobs by status, across all
-// tenants (for metrics).
-func (db *DB) CountImportJobs(ctx context.Context) (map[vintry.JobStatus]int, error) {
-	rows, err := db.pool.Query(ctx, `SELECT status, count(*) FROM import_jobs GROUP BY status`)
-	if err != nil {
-		return nil, mapError(err)
-	}
-	out := map[vintry.JobStatus]int{}
-	var status string
-	var n int
-	_, err = pgx.ForEachRow(rows, []any{&status, &n}, func() error {
-		out[vintry.JobStatus(status)] = n
-		return nil
-	})
-	return out, mapError(err)
 }

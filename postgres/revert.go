@@ -351,8 +351,8 @@ func (db *DB) CancelImportJob(ctx context.Context, id int64) (*vintry.ImportJob,
 		if err != nil {
 			return err
 		}
-		job, err = scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = $1 AND tenant_id = $2 FOR UPDATE`, id, tenantID))
-		if errors.Is(err, pgx.ErrNoRows) {
+		job, err = store.ScanImportJob(tx.store().QueryRow(ctx, store.ImportJobSelect+` WHERE id = ? AND tenant_id = ? FOR UPDATE`, id, tenantID))
+		if errors.Is(err, store.ErrNoRows) {
 			return vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
 		} else if err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/store"
 )
 
 // jobFinished is the one hook of every transition of a job to a terminal
@@ -174,7 +175,7 @@ func (db *DB) FindPendingDelivery(ctx context.Context, id int64) (*vintry.Pendin
 		if err != nil {
 			return err
 		}
-		pd.Job, err = scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = $1`, d.JobID))
+		pd.Job, err = store.ScanImportJob(tx.store().QueryRow(ctx, store.ImportJobSelect+` WHERE id = ?`, d.JobID))
 		return err
 	})
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/importer"
+	"github.com/vintry/vintry/store"
 )
 
 // QueueImport implements vintry.JobQueue.
@@ -90,8 +91,8 @@ func (db *DB) StartImportJob(ctx context.Context, jobID int64) (*vintry.QueuedIm
 // findJobForWorker loads a job by id alone: workers act for the job's own
 // tenant, not for a request's principal.
 func (tx *Tx) findJobForWorker(ctx context.Context, jobID int64) (*vintry.ImportJob, error) {
-	j, err := scanImportJob(tx.QueryRowContext(ctx, importJobSelect+` WHERE id = ?`, jobID))
-	if errors.Is(err, sql.ErrNoRows) {
+	j, err := store.ScanImportJob(tx.store().QueryRow(ctx, store.ImportJobSelect+` WHERE id = ?`, jobID))
+	if errors.Is(err, store.ErrNoRows) {
 		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
 	}
 	return j, err

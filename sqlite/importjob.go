@@ -178,98 +178,9 @@ func (tx *Tx) finishImportJob(ctx context.Context, job *vintry.ImportJob) error 
 	return err
 }
 
-const importJobSelect = `
-	SELECT id, tenant_id, user_id, type, source, status, args, total, created, updated, unchanged, failed, deleted,
-	       errors, steps_done, log, file_name, created_at, started_at, completed_at,
-	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0), files_deleted_at
-	FROM import_jobs`
-
-// importJobListSelect is importJobSelect without the row errors, which a
-// list never shows: a page's size and cost do not grow with its jobs' errors.
-const importJobListSelect = `
-	SELECT id, tenant_id, user_id, type, source, status, args, total, created, updated, unchanged, failed, deleted,
-	       '[]', steps_done, log, file_name, created_at, started_at, completed_at,
-	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0), files_deleted_at
-	FROM import_jobs`
-
-func scanImportJob(row interface{ Scan(...any) error }) (*vintry.ImportJob, error) {
-	j := &vintry.ImportJob{}
-	var status, args, errs, logLines, created string
-	var started, completed, filesDeleted sql.NullString
-	s := &j.Summary
-	err := row.Scan(&j.ID, &j.TenantID, &j.UserID, &j.Type, &j.Source, &status, &args, &s.Total, &s.Created, &s.Updated,
-		&s.Unchanged, &s.Failed, &s.Deleted, &errs, &j.StepsDone, &logLines, &j.FileName, &created, &started, &completed,
-		&j.RevertsJobID, &j.RevertedByJobID, &filesDeleted)
-	if err != nil {
-		return nil, err
-	}
-	j.Status = vintry.JobStatus(status)
-	j.CreatedAt, j.StartedAt, j.CompletedAt = parseTime(created), parseNullTime(started), parseNullTime(completed)
-	j.FilesDeletedAt = parseNullTime(filesDeleted)
-	if err := json.Unmarshal([]byte(args), &j.Args); err != nil {
-		return nil, err
-	}
-	if err := json.Unmarshal([]byte(errs), &j.Errors); err != nil {
-		return nil, err
-	}
-	return j, json.Unmarshal([]byte(logLines), &j.Log)
-}
-
+// findImportJob returns job id of tenant tenantID (store.FindJob).
 func (tx *Tx) findImportJob(ctx context.Context, tenantID, id int64) (*vintry.ImportJob, error) {
-	j, err := scanImportJob(tx.QueryRowContext(ctx, importJobSelect+` WHERE id = ? AND tenant_id = ?`, id, tenantID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
-	}
-	return j, err
-}
-
-// FindImportJob implements vintry.ImportService.
-func (db *DB) FindImportJob(ctx context.Context, id int64) (*vintry.ImportJob, error) {
-	var job *vintry.ImportJob
-	err := db.view(ctx, func(tx *Tx) error {
-		tenantID, err := tx.tenantID()
-		if err != nil {
-			return err
-		}
-		job, err = tx.findImportJob(ctx, tenantID, id)
-		return err
-	})
-	return job, err
-}
-
-// FindImportJobs implements vintry.ImportService (newest first).
-func (db *DB) FindImportJobs(ctx context.Context, page vintry.PageRequest) ([]vintry.ImportJob, vintry.Page, error) {
-	var jobs []vintry.ImportJob
-	var p vintry.Page
-	err := db.view(ctx, func(tx *Tx) error {
-		tenantID, err := tx.tenantID()
-		if err != nil {
-			return err
-		}
-		var total int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM import_jobs WHERE tenant_id = ?`, tenantID).Scan(&total); err != nil {
-			return err
-		}
-		rows, err := tx.QueryContext(ctx, importJobListSelect+` WHERE tenant_id = ? AND id < ? ORDER BY id DESC LIMIT ?`,
-			tenantID, page.BeforeID(), page.PerPage+1)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			j, err := scanImportJob(rows)
-			if err != nil {
-				return err
-			}
-			jobs = append(jobs, *j)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		jobs, p = vintry.Paginate(page, total, jobs, func(x *vintry.ImportJob) int64 { return x.ID })
-		return nil
-	})
-	return jobs, p, err
+	return store.FindJob(ctx, tx.store(), tenantID, id)
 }
 
 // nullTime returns t formatted, or nil for SQL NULL.
@@ -300,24 +211,4 @@ func nonNil[T any](s []T) []T {
 func jsonText(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
-}
-
-// CountImportJobs returns the number of import jobs by status, across all
-// tenants (for metrics).
-func (db *DB) CountImportJobs(ctx context.Context) (map[vintry.JobStatus]int, error) {
-	rows, err := db.read.QueryContext(ctx, `SELECT status, count(*) FROM import_jobs GROUP BY status`)
-	if err != nil {
-		return nil, mapError(err)
-	}
-	defer rows.Close()
-	out := map[vintry.JobStatus]int{}
-	for rows.Next() {
-		var st string
-		var n int
-		if err := rows.Scan(&st, &n); err != nil {
-			return nil, err
-		}
-		out[vintry.JobStatus(st)] = n
-	}
-	return out, rows.Err()
 }
