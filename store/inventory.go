@@ -1,8 +1,7 @@
-package sqlite
+package store
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/shopspring/decimal"
 	"github.com/vintry/vintry"
@@ -19,7 +18,8 @@ const inventorySelect = `
 	JOIN lots lt ON lt.id = inv.lot_id
 	JOIN uoms u ON u.id = inv.uom_id`
 
-// inventoryWhere returns the WHERE clause (without the cursor) for f.
+// inventoryWhere returns the WHERE clause (without the cursor) for f. The
+// dates were checked (YYYY-MM-DD) by the caller.
 func inventoryWhere(tenantID int64, f vintry.InventoryFilter) (string, []any) {
 	where := ` WHERE inv.tenant_id = ?`
 	args := []any{tenantID}
@@ -40,20 +40,21 @@ func inventoryWhere(tenantID int64, f vintry.InventoryFilter) (string, []any) {
 }
 
 // FindInventory implements vintry.InventoryService.
-func (db *DB) FindInventory(ctx context.Context, f vintry.InventoryFilter, page vintry.PageRequest) ([]vintry.InventoryRecord, vintry.Page, error) {
+func (s *Service) FindInventory(ctx context.Context, f vintry.InventoryFilter, page vintry.PageRequest) ([]vintry.InventoryRecord, vintry.Page, error) {
 	var records []vintry.InventoryRecord
 	var p vintry.Page
-	err := db.view(ctx, func(tx *Tx) error {
-		tenantID, err := tx.tenantID()
+	err := s.d.View(ctx, func(tx *Tx) error {
+		records = nil
+		tenantID, err := tx.TenantID()
 		if err != nil {
 			return err
 		}
 		where, args := inventoryWhere(tenantID, f)
 		var total int
-		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM (`+inventorySelect+where+`)`, args...).Scan(&total); err != nil {
+		if err := tx.QueryRow(ctx, `SELECT count(*) FROM (`+inventorySelect+where+`) AS matching`, args...).Scan(&total); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, inventorySelect+where+` AND inv.id > ? ORDER BY inv.id LIMIT ?`,
+		rows, err := tx.Query(ctx, inventorySelect+where+` AND inv.id > ? ORDER BY inv.id LIMIT ?`,
 			append(args, page.Cursor.AfterID, page.PerPage+1)...)
 		if err != nil {
 			return err
@@ -75,17 +76,12 @@ func (db *DB) FindInventory(ctx context.Context, f vintry.InventoryFilter, page 
 	return records, p, err
 }
 
-func scanInventory(rows *sql.Rows) (vintry.InventoryRecord, error) {
+func scanInventory(rows Rows) (vintry.InventoryRecord, error) {
 	var r vintry.InventoryRecord
-	var qty, created, updated string
+	var date Date
+	var qty decimal.Decimal
 	err := rows.Scan(&r.ID, &r.ItemName, &r.BinName, &r.LocationAreaName, &r.LocationName, &r.LotName,
-		&r.DateFilled, &qty, &r.UOMName, &r.UOMAbbr, &created, &updated, &r.LastJobID)
-	if err != nil {
-		return r, err
-	}
-	if r.Quantity, err = decimal.NewFromString(qty); err != nil {
-		return r, err
-	}
-	r.CreatedAt, r.UpdatedAt = parseTime(created), parseTime(updated)
-	return r, nil
+		&date, &qty, &r.UOMName, &r.UOMAbbr, &r.CreatedAt, &r.UpdatedAt, &r.LastJobID)
+	r.DateFilled, r.Quantity = string(date), qty
+	return r, err
 }
