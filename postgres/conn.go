@@ -30,8 +30,14 @@ func (d driver) MapError(err error) error { return mapError(err) }
 
 // store returns tx as the store's transaction.
 func (tx *Tx) store() *store.Tx {
-	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError, Lock: tx.lockTenant}
+	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError, Lock: tx.lockTenant, Dialect: dialect{}}
 }
+
+// dialect is PostgreSQL's store.Dialect: lists are arrays.
+type dialect struct{}
+
+func (dialect) ListHas(column string) string    { return `? = ANY (` + column + `)` }
+func (dialect) ListAppend(column string) string { return `array_append(` + column + `, ?::integer)` }
 
 // querier is a transaction or a pool.
 type querier interface {
@@ -66,18 +72,50 @@ func (c conn) QueryRow(ctx context.Context, query string, args ...any) store.Row
 	return pgRow{c.tx.QueryRow(ctx, rebind(query), storable(args)...)}
 }
 
-// storable makes every text argument storable (storableText).
+// storable makes every text argument storable (storableText), and passes
+// lists as arrays.
 func storable(args []any) []any {
 	out := args
 	for i, a := range args {
-		s, ok := a.(string)
-		if !ok || validText(s) {
+		var v any
+		switch a := a.(type) {
+		case string:
+			if validText(a) {
+				continue
+			}
+			v = storableText(a)
+		case store.Strings:
+			v = []string(a)
+		case store.Ints:
+			v = []int(a)
+		default:
 			continue
 		}
 		if &out[0] == &args[0] {
 			out = append([]any(nil), args...)
 		}
-		out[i] = storableText(s)
+		out[i] = v
+	}
+	return out
+}
+
+// targets returns dest with list targets read as arrays.
+func targets(dest []any) []any {
+	out := dest
+	for i, d := range dest {
+		var t any
+		switch d := d.(type) {
+		case *store.Strings:
+			t = (*[]string)(d)
+		case *store.Ints:
+			t = (*[]int)(d)
+		default:
+			continue
+		}
+		if &out[0] == &dest[0] {
+			out = append([]any(nil), dest...)
+		}
+		out[i] = t
 	}
 	return out
 }
@@ -87,12 +125,12 @@ type pgRows struct{ rows pgx.Rows }
 func (r pgRows) Next() bool             { return r.rows.Next() }
 func (r pgRows) Close()                 { r.rows.Close() }
 func (r pgRows) Err() error             { return r.rows.Err() }
-func (r pgRows) Scan(dest ...any) error { return inUTC(r.rows.Scan(dest...), dest) }
+func (r pgRows) Scan(dest ...any) error { return inUTC(r.rows.Scan(targets(dest)...), dest) }
 
 type pgRow struct{ row pgx.Row }
 
 func (r pgRow) Scan(dest ...any) error {
-	err := r.row.Scan(dest...)
+	err := r.row.Scan(targets(dest)...)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.ErrNoRows
 	}

@@ -3,6 +3,8 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/vintry/vintry/store"
@@ -25,8 +27,16 @@ func (d driver) MapError(err error) error { return mapError(err) }
 
 // store returns tx as the store's transaction.
 func (tx *Tx) store() *store.Tx {
-	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError, Lock: noLock}
+	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError, Lock: noLock, Dialect: dialect{}}
 }
+
+// dialect is SQLite's store.Dialect: lists are JSON arrays.
+type dialect struct{}
+
+func (dialect) ListHas(column string) string {
+	return `EXISTS (SELECT 1 FROM json_each(` + column + `) WHERE value = ?)`
+}
+func (dialect) ListAppend(column string) string { return `json_insert(` + column + `, '$[#]', ?)` }
 
 // noLock is store.Tx.Lock: SQLite's one writer already serializes every
 // write transaction.
@@ -78,6 +88,10 @@ func values(args []any) []any {
 			} else {
 				v = formatTime(*a)
 			}
+		case store.Strings:
+			v = jsonText(nonNil([]string(a)))
+		case store.Ints:
+			v = jsonText(nonNil([]int(a)))
 		default:
 			continue
 		}
@@ -103,9 +117,10 @@ type sqlRow struct{ row *sql.Row }
 func (r sqlRow) Scan(dest ...any) error { return scanTimes(r.row.Scan, dest) }
 
 // scanTimes scans with scan, reading *time.Time and **time.Time targets
-// from their stored text.
+// from their stored text, and list targets from their JSON.
 func scanTimes(scan func(...any) error, dest []any) error {
 	var fix []func()
+	var listErr error
 	targets := dest
 	for i, d := range dest {
 		switch d := d.(type) {
@@ -119,6 +134,11 @@ func scanTimes(scan func(...any) error, dest []any) error {
 			targets = copyOnce(targets, dest)
 			targets[i] = &s
 			fix = append(fix, func() { *d = parseNullTime(s) })
+		case *store.Strings, *store.Ints:
+			var s string
+			targets = copyOnce(targets, dest)
+			targets[i] = &s
+			fix = append(fix, func() { listErr = errors.Join(listErr, json.Unmarshal([]byte(s), d)) })
 		}
 	}
 	if err := scan(targets...); err != nil {
@@ -127,7 +147,7 @@ func scanTimes(scan func(...any) error, dest []any) error {
 	for _, f := range fix {
 		f()
 	}
-	return nil
+	return listErr
 }
 
 // copyOnce returns targets, copied from dest the first time it is changed.

@@ -55,6 +55,8 @@ type Tx struct {
 	// an engine with one writer (SQLite) every write holds them all, and
 	// Lock does nothing.
 	Lock func(ctx context.Context, class string, tenantID int64) error
+	// Dialect writes the SQL that differs between the engines.
+	Dialect Dialect
 }
 
 // Tenant lock classes (Tx.Lock).

@@ -24,3 +24,22 @@ func (d *Date) Scan(src any) error {
 	}
 	return nil
 }
+
+// Strings and Ints are list columns (a webhook's events, a delivery's
+// response codes): SQLite keeps them as JSON arrays, PostgreSQL as arrays.
+// Pass and scan them as these types; Dialect writes the SQL that looks into
+// or appends to them.
+type (
+	Strings []string
+	Ints    []int
+)
+
+// Dialect is the SQL that differs between the engines, as fragments to put
+// into the store's statements. Each placeholder in a fragment is a `?`, in
+// the fragment's place in the statement.
+type Dialect interface {
+	// ListHas is a condition: list column holds one value (?).
+	ListHas(column string) string
+	// ListAppend is list column with one integer (?) appended.
+	ListAppend(column string) string
+}
