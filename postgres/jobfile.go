@@ -92,61 +92,6 @@ func (db *DB) CopyJobInput(ctx context.Context, jobID int64, w io.Writer) error 
 	})
 }
 
-// FindJobFile implements vintry.JobQueue.
-func (db *DB) FindJobFile(ctx context.Context, jobID int64, kind vintry.FileKind) (*vintry.JobFile, error) {
-	f := &vintry.JobFile{JobID: jobID, Kind: kind, Name: vintry.JobFileName(jobID, kind)}
-	err := db.view(ctx, func(tx *Tx) error {
-		tenantID, err := tx.tenantID()
-		if err != nil {
-			return err
-		}
-		// octet_length() of a bytea reads its stored size, without
-		// fetching or decompressing the value.
-		var parts int
-		err = tx.QueryRow(ctx, `SELECT count(*), coalesce(sum(octet_length(content)), 0) FROM job_files
-			WHERE job_id = $1 AND tenant_id = $2 AND kind = $3`, jobID, tenantID, string(kind)).Scan(&parts, &f.Size)
-		if err == nil && parts == 0 {
-			var deleted *time.Time
-			if err := tx.QueryRow(ctx, `SELECT files_deleted_at FROM import_jobs WHERE id = $1 AND tenant_id = $2`,
-				jobID, tenantID).Scan(&deleted); err == nil && deleted != nil {
-				return vintry.FilesDeletedError(*deleted)
-			}
-			return vintry.Errorf(vintry.ENOTFOUND, "File not found.")
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
-// CopyJobFile implements vintry.JobQueue. Each part is read in a short
-// read transaction of its own and written to w after it ends, so a slow
-// client holds no connection and no snapshot. A job's files are written
-// once, in the transaction that accepts or finishes the job, and deleted
-// only whole, at the end of their retention, so the parts do not change
-// between two reads; were one missing (deleted meanwhile), the copy would
-// end with ENOTFOUND.
-func (db *DB) CopyJobFile(ctx context.Context, f *vintry.JobFile, w io.Writer) error {
-	return store.CopyParts(w, f.Size, func(part int) ([]byte, error) {
-		var b []byte
-		err := db.view(ctx, func(tx *Tx) error {
-			tenantID, err := tx.tenantID()
-			if err != nil {
-				return err
-			}
-			err = tx.QueryRow(ctx, `SELECT content FROM job_files WHERE job_id = $1 AND tenant_id = $2 AND kind = $3 AND part = $4`,
-				f.JobID, tenantID, string(f.Kind), part).Scan(&b)
-			if errors.Is(err, pgx.ErrNoRows) {
-				return vintry.Errorf(vintry.ENOTFOUND, "File not found.")
-			}
-			return err
-		})
-		return b, err
-	})
-}
-
 // fileBatch queues the parts of files read from readers into a batch, and
 // sends the batch whenever the parts queued reach batchFileBytes: a large
 // file costs a few MiB, while a small job's files still go in one round
@@ -217,17 +162,3 @@ func (db *DB) DeleteExpiredJobFiles(ctx context.Context, cutoff time.Time) (int,
 	}
 }
 
-// StoredFileBytes implements vintry.StorageUsage.
-func (db *DB) StoredFileBytes(ctx context.Context) (int64, error) {
-	var n int64
-	err := db.view(ctx, func(tx *Tx) error {
-		tenantID, err := tx.tenantID()
-		if err != nil {
-			return err
-		}
-		return tx.QueryRow(ctx, `SELECT
-			(SELECT COALESCE(SUM(octet_length(content)), 0) FROM job_files WHERE tenant_id = $1) +
-			(SELECT COALESCE(SUM(octet_length(content)), 0) FROM upload_drafts WHERE tenant_id = $1)`, tenantID).Scan(&n)
-	})
-	return n, err
-}

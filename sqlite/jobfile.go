@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -69,60 +68,6 @@ func (db *DB) CopyJobInput(ctx context.Context, jobID int64, w io.Writer) error 
 	})
 }
 
-// FindJobFile implements vintry.JobQueue.
-func (db *DB) FindJobFile(ctx context.Context, jobID int64, kind vintry.FileKind) (*vintry.JobFile, error) {
-	f := &vintry.JobFile{JobID: jobID, Kind: kind, Name: vintry.JobFileName(jobID, kind)}
-	err := db.view(ctx, func(tx *Tx) error {
-		tenantID, err := tx.tenantID()
-		if err != nil {
-			return err
-		}
-		// length() of a BLOB reads its size from the row's header, not its bytes.
-		var parts int
-		err = tx.QueryRowContext(ctx, `SELECT count(*), coalesce(sum(length(content)), 0) FROM job_files
-			WHERE job_id = ? AND tenant_id = ? AND kind = ?`, jobID, tenantID, string(kind)).Scan(&parts, &f.Size)
-		if err == nil && parts == 0 {
-			var deleted sql.NullString
-			if err := tx.QueryRowContext(ctx, `SELECT files_deleted_at FROM import_jobs WHERE id = ? AND tenant_id = ?`,
-				jobID, tenantID).Scan(&deleted); err == nil && deleted.Valid {
-				return vintry.FilesDeletedError(parseTime(deleted.String))
-			}
-			return vintry.Errorf(vintry.ENOTFOUND, "File not found.")
-		}
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	return f, nil
-}
-
-// CopyJobFile implements vintry.JobQueue. Each part is read in a short
-// read transaction of its own and written to w after it ends, so a slow
-// client holds no connection and no snapshot. A job's files are written
-// once, in the transaction that accepts or finishes the job, and deleted
-// only whole, at the end of their retention, so the parts do not change
-// between two reads; were one missing (deleted meanwhile), the copy would
-// end with ENOTFOUND.
-func (db *DB) CopyJobFile(ctx context.Context, f *vintry.JobFile, w io.Writer) error {
-	return store.CopyParts(w, f.Size, func(part int) ([]byte, error) {
-		var b []byte
-		err := db.view(ctx, func(tx *Tx) error {
-			tenantID, err := tx.tenantID()
-			if err != nil {
-				return err
-			}
-			err = tx.QueryRowContext(ctx, `SELECT content FROM job_files WHERE job_id = ? AND tenant_id = ? AND kind = ? AND part = ?`,
-				f.JobID, tenantID, string(f.Kind), part).Scan(&b)
-			if errors.Is(err, sql.ErrNoRows) {
-				return vintry.Errorf(vintry.ENOTFOUND, "File not found.")
-			}
-			return err
-		})
-		return b, err
-	})
-}
-
 // retentionBatch is how many jobs' files one retention transaction deletes,
 // so the single writer is never held long.
 const retentionBatch = 20
@@ -171,17 +116,3 @@ func (db *DB) DeleteExpiredJobFiles(ctx context.Context, cutoff time.Time) (int,
 	}
 }
 
-// StoredFileBytes implements vintry.StorageUsage.
-func (db *DB) StoredFileBytes(ctx context.Context) (int64, error) {
-	var n int64
-	err := db.view(ctx, func(tx *Tx) error {
-		tenantID, err := tx.tenantID()
-		if err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, `SELECT
-			(SELECT COALESCE(SUM(length(content)), 0) FROM job_files WHERE tenant_id = ?1) +
-			(SELECT COALESCE(SUM(length(content)), 0) FROM upload_drafts WHERE tenant_id = ?1)`, tenantID).Scan(&n)
-	})
-	return n, err
-}
