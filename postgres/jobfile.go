@@ -161,4 +161,3 @@ func (db *DB) DeleteExpiredJobFiles(ctx context.Context, cutoff time.Time) (int,
 		}
 	}
 }
-

@@ -115,4 +115,3 @@ func (db *DB) DeleteExpiredJobFiles(ctx context.Context, cutoff time.Time) (int,
 		}
 	}
 }
-
