@@ -2,18 +2,13 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/shopspring/decimal"
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/importer"
-	"github.com/vintry/vintry/store"
 )
 
 const inventoryJoins = `
@@ -156,142 +151,6 @@ func (tx *Tx) deleteRecords(ctx context.Context, tenantID int64, ids []int64, jo
 		SELECT $1, id, item_id, bin_id, lot_id, date_filled, 'delete', quantity, uom_id, created_at, created_job_id, $3, $4::bigint, $5::bigint
 		FROM gone ORDER BY id`, tenantID, ids, tx.now, job, user)
 	return err
-}
-
-// FindRecordHistory implements vintry.InventoryWriter.
-func (db *DB) FindRecordHistory(ctx context.Context, id int64) ([]vintry.HistoryEvent, error) {
-	var events []vintry.HistoryEvent
-	err := db.view(ctx, func(tx *Tx) error {
-		tenantID, err := tx.tenantID()
-		if err != nil {
-			return err
-		}
-		events, err = tx.recordHistory(ctx, tenantID, id)
-		if err == nil && len(events) == 0 {
-			return vintry.Errorf(vintry.ENOTFOUND, "Inventory record not found.")
-		}
-		return err
-	})
-	return events, err
-}
-
-// FindKeyHistory implements vintry.InventoryWriter.
-func (db *DB) FindKeyHistory(ctx context.Context, key vintry.InventoryKey) ([]vintry.HistoryEvent, error) {
-	var events []vintry.HistoryEvent
-	err := db.view(ctx, func(tx *Tx) error {
-		events = nil
-		tenantID, err := tx.tenantID()
-		if err != nil {
-			return err
-		}
-		fields := []string{key.Item, key.Bin, key.Lot, key.DateFilled}
-		if slices.ContainsFunc(fields, func(s string) bool { return !validText(s) }) || !optionalDate(key.DateFilled) || key.DateFilled == "" {
-			return nil // no record can have that key
-		}
-		rows, err := tx.Query(ctx, `
-			SELECT record_id FROM inventory_changes c
-			JOIN items i ON i.id = c.item_id JOIN bins b ON b.id = c.bin_id JOIN lots lt ON lt.id = c.lot_id
-			WHERE c.tenant_id = $1 AND i.name = $2 AND b.name = $3 AND lt.name = $4 AND c.date_filled = $5::date
-			UNION
-			SELECT inv.id FROM inventory inv
-			JOIN items i ON i.id = inv.item_id JOIN bins b ON b.id = inv.bin_id JOIN lots lt ON lt.id = inv.lot_id
-			WHERE inv.tenant_id = $1 AND i.name = $2 AND b.name = $3 AND lt.name = $4 AND inv.date_filled = $5::date
-			ORDER BY 1`, tenantID, key.Item, key.Bin, key.Lot, key.DateFilled)
-		if err != nil {
-			return err
-		}
-		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-		if err != nil {
-			return err
-		}
-		for _, id := range ids {
-			ev, err := tx.recordHistory(ctx, tenantID, id)
-			if err != nil {
-				return err
-			}
-			events = append(events, ev...)
-		}
-		return nil
-	})
-	return events, err
-}
-
-// historyRow is a stored change with its UOM names, or a record's current
-// state, as PostgreSQL returns them.
-type historyRow struct {
-	op                string
-	oldQty, newQty    pgtype.Numeric
-	oldUOM            string
-	newUOM            *string
-	jobID, recordJob  *int64
-	recordCreated, at time.Time
-	by, recordBy      string
-}
-
-// recordHistory rebuilds a record's events from its change rows and, while
-// it exists, the record itself: created (the state before the first change,
-// or the current state), then each update and the delete.
-func (tx *Tx) recordHistory(ctx context.Context, tenantID, id int64) ([]vintry.HistoryEvent, error) {
-	rows, err := tx.Query(ctx, `
-		SELECT c.op, c.old_quantity, COALESCE(ou.name, ''), c.new_quantity, nu.name, c.job_id, c.record_job_id, c.record_created_at, c.changed_at,
-			COALESCE(cu.email, ju.email, ''), COALESCE(ru.email, '')
-		FROM inventory_changes c LEFT JOIN uoms ou ON ou.id = c.old_uom_id LEFT JOIN uoms nu ON nu.id = c.new_uom_id`+changeUsers+`
-		WHERE c.tenant_id = $1 AND c.record_id = $2 ORDER BY c.id`, tenantID, id)
-	if err != nil {
-		return nil, err
-	}
-	changes, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (store.HistoryChange, error) {
-		var h historyRow
-		err := row.Scan(&h.op, &h.oldQty, &h.oldUOM, &h.newQty, &h.newUOM, &h.jobID, &h.recordJob, &h.recordCreated, &h.at, &h.by, &h.recordBy)
-		return h.change(), err
-	})
-	if err != nil {
-		return nil, err
-	}
-	var current historyRow
-	err = tx.QueryRow(ctx, `SELECT inv.quantity, u.name, inv.created_job_id, inv.created_at, COALESCE(ru.email, '')
-		FROM inventory inv JOIN uoms u ON u.id = inv.uom_id
-			LEFT JOIN import_jobs rj ON rj.id = inv.created_job_id LEFT JOIN users ru ON ru.id = rj.user_id
-		WHERE inv.tenant_id = $1 AND inv.id = $2`, tenantID, id).
-		Scan(&current.newQty, &current.newUOM, &current.recordJob, &current.recordCreated, &current.recordBy)
-	exists := err == nil
-	if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-		return nil, err
-	}
-	if !exists && len(changes) == 0 {
-		return nil, nil
-	}
-	return store.BuildHistory(id, changes, current.record()), nil
-}
-
-// change returns the row as a stored change.
-func (h historyRow) change() store.HistoryChange {
-	return store.HistoryChange{Op: h.op, OldQuantity: quantityPtr(h.oldQty), OldUOM: h.oldUOM,
-		NewQuantity: quantityPtr(h.newQty), NewUOM: value(h.newUOM), JobID: value(h.jobID),
-		RecordJobID: value(h.recordJob), RecordCreatedAt: h.recordCreated.UTC(), At: h.at.UTC(),
-		By: h.by, RecordBy: h.recordBy}
-}
-
-// changeUsers joins a change (c) to the users who made it (cu: a batch
-// delete's, ju: its job's) and who created its record (ru).
-const changeUsers = `
-		LEFT JOIN users cu ON cu.id = c.user_id
-		LEFT JOIN import_jobs j ON j.id = c.job_id LEFT JOIN users ju ON ju.id = j.user_id
-		LEFT JOIN import_jobs rj ON rj.id = c.record_job_id LEFT JOIN users ru ON ru.id = rj.user_id`
-
-// record returns the row as a record's current state.
-func (h historyRow) record() store.HistoryRecord {
-	return store.HistoryRecord{Quantity: quantityPtr(h.newQty), UOM: value(h.newUOM),
-		JobID: value(h.recordJob), CreatedAt: h.recordCreated.UTC(), By: h.recordBy}
-}
-
-// quantityPtr returns a scanned NUMERIC as a decimal, nil for NULL.
-func quantityPtr(n pgtype.Numeric) *decimal.Decimal {
-	q, ok := decimalOf(n)
-	if !ok {
-		return nil
-	}
-	return &q
 }
 
 // value returns *p, or the zero value for nil.
