@@ -160,22 +160,7 @@ func (tx *Tx) findIdempotentJob(ctx context.Context, tenantID int64, key string,
 }
 
 func (tx *Tx) insertImportJob(ctx context.Context, job *vintry.ImportJob) error {
-	args, err := json.Marshal(job.Args)
-	if err != nil {
-		return err
-	}
-	if job.Type == "" {
-		job.Type = vintry.JobType
-	}
-	var reverts *int64
-	if job.RevertsJobID != 0 {
-		reverts = &job.RevertsJobID
-	}
-	return tx.QueryRow(ctx, `
-		INSERT INTO import_jobs (tenant_id, user_id, type, source, status, args, file_name, steps_done, created_at, started_at, reverts_job_id)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id`,
-		job.TenantID, job.UserID, job.Type, job.Source, string(job.Status), string(args), storableText(job.FileName), job.StepsDone,
-		job.CreatedAt, nullTime(job.StartedAt), reverts).Scan(&job.ID)
+	return store.InsertJob(ctx, tx.store(), job)
 }
 
 // queueFinishImportJob queues the update of a job's status, counts, errors

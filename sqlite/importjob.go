@@ -144,18 +144,7 @@ func (tx *Tx) findIdempotentJob(ctx context.Context, tenantID int64, key string,
 }
 
 func (tx *Tx) insertImportJob(ctx context.Context, job *vintry.ImportJob) error {
-	args, err := json.Marshal(job.Args)
-	if err != nil {
-		return err
-	}
-	if job.Type == "" {
-		job.Type = vintry.JobType
-	}
-	return tx.QueryRowContext(ctx, `
-		INSERT INTO import_jobs (tenant_id, user_id, type, source, status, args, file_name, steps_done, created_at, started_at, reverts_job_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-		job.TenantID, job.UserID, job.Type, job.Source, string(job.Status), string(args), job.FileName, job.StepsDone,
-		formatTime(job.CreatedAt), nullTime(job.StartedAt), nullID(job.RevertsJobID)).Scan(&job.ID)
+	return store.InsertJob(ctx, tx.store(), job)
 }
 
 // finishImportJob stores a job's status, counts, errors and progress.

@@ -44,6 +44,27 @@ func ScanImportJob(row Row) (*vintry.ImportJob, error) {
 	return j, json.Unmarshal([]byte(logLines), &j.Log)
 }
 
+// InsertJob inserts a job and sets its id (and its type, JobType when
+// unset).
+func InsertJob(ctx context.Context, tx *Tx, job *vintry.ImportJob) error {
+	args, err := json.Marshal(job.Args)
+	if err != nil {
+		return err
+	}
+	if job.Type == "" {
+		job.Type = vintry.JobType
+	}
+	var reverts *int64
+	if job.RevertsJobID != 0 {
+		reverts = &job.RevertsJobID
+	}
+	return tx.QueryRow(ctx, `
+		INSERT INTO import_jobs (tenant_id, user_id, type, source, status, args, file_name, steps_done, created_at, started_at, reverts_job_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		job.TenantID, job.UserID, job.Type, job.Source, string(job.Status), string(args), job.FileName, job.StepsDone,
+		job.CreatedAt, job.StartedAt, reverts).Scan(&job.ID)
+}
+
 // FindJob returns job id of tenant tenantID; ENOTFOUND when there is none.
 func FindJob(ctx context.Context, tx *Tx, tenantID, id int64) (*vintry.ImportJob, error) {
 	j, err := ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ? AND tenant_id = ?`, id, tenantID))
