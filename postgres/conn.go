@@ -38,6 +38,7 @@ type dialect struct{}
 
 func (dialect) ListHas(column string) string    { return `? = ANY (` + column + `)` }
 func (dialect) ListAppend(column string) string { return `array_append(` + column + `, ?::integer)` }
+func (dialect) LockRow() string                 { return " FOR UPDATE" }
 
 // querier is a transaction or a pool.
 type querier interface {

@@ -42,86 +42,34 @@ func (db *DB) RevertImportJob(ctx context.Context, id int64, opts vintry.RevertO
 	return result, err
 }
 
-// QueueRevert implements vintry.JobLifecycle: the pending revert job, the
-// link from the job it reverts and the worker's queue job are one
-// transaction, under the tenant's write lock.
+// QueueRevert implements vintry.JobLifecycle (store.QueueRevert).
 func (db *DB) QueueRevert(ctx context.Context, id int64, opts vintry.RevertOptions) (*vintry.ImportJob, error) {
 	if db.EnqueueRevert == nil {
 		return nil, errors.New("postgres: no job queue configured")
 	}
 	var rev *vintry.ImportJob
 	err := db.update(ctx, func(tx *Tx) error {
-		tenantID, err := tx.tenantID()
-		if err != nil {
-			return err
-		}
-		if err := tx.lockTenant(ctx, lockWrite, tenantID); err != nil {
-			return err
-		}
-		job, err := tx.findImportJob(ctx, tenantID, id)
-		if err != nil {
-			return err
-		}
-		if err := job.CheckRevertable(); err != nil {
-			return err
-		}
-		rev = store.NewRevertJob(job, tx.principal.UserID, tx.now, vintry.StatusPending)
-		rev.Log = append(rev.Log, "Queued: the import is too large to revert within one request.")
-		if err := tx.insertImportJob(ctx, rev); err != nil {
-			return err
-		}
-		logLines, err := jsonText(rev.Log)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE import_jobs SET revert_mode = $1, log = $2 WHERE id = $3`, opts.Mode(), logLines, rev.ID); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE import_jobs SET reverted_by_job_id = $1 WHERE id = $2`, rev.ID, job.ID); err != nil {
-			return err
-		}
-		return db.EnqueueRevert(ctx, tx.Tx, rev.ID)
+		var err error
+		rev, err = store.QueueRevert(ctx, tx.store(), id, opts, func(revID int64) error { return db.EnqueueRevert(ctx, tx.Tx, revID) })
+		return err
 	})
 	return rev, err
 }
 
-// RunQueuedRevert runs queued revert job jobID and, in the same
-// transaction, complete (the queue job's completion), under the tenant's
-// write lock and the revert job's row lock. A revert job already finished
-// is only completed. A revert that conflicts refuses: the job fails with
-// the conflicts as its errors, changes nothing, and the job it was to
-// revert can be reverted again.
+// RunQueuedRevert runs queued revert job jobID and, in the same write
+// transaction, complete (store.RunQueuedRevert). A revert that conflicts
+// is rolled back and ends failed (FailQueuedRevert).
 func (db *DB) RunQueuedRevert(ctx context.Context, jobID int64, complete func(context.Context, pgx.Tx) error) (*vintry.ImportJob, error) {
 	var rev *vintry.ImportJob
 	var refused error
 	err := db.update(ctx, func(tx *Tx) error {
-		refused = nil
 		var err error
-		if rev, err = tx.findJobForWorker(ctx, jobID); err != nil {
-			return err
-		}
-		if rev.Status.Terminal() {
-			return complete(ctx, tx.Tx)
-		}
-		if err := tx.lockTenant(ctx, lockWrite, rev.TenantID); err != nil {
-			return err
-		}
-		var mode string
-		if err := tx.QueryRow(ctx, `SELECT revert_mode FROM import_jobs WHERE id = $1`, jobID).Scan(&mode); err != nil {
-			return err
-		}
-		reverted, err := tx.findImportJob(ctx, rev.TenantID, rev.RevertsJobID)
-		if err != nil {
-			return err
-		}
-		_, err = store.RunRevert(ctx, revertTx{tx, rev.TenantID}, reverted, rev, tx.now, vintry.RevertOptionsOf(mode))
-		if vintry.ErrorCode(err) == vintry.ECONFLICT {
+		rev, err = store.RunQueuedRevert(ctx, tx.store(), jobID, func(tenantID int64) store.RevertTx { return revertTx{tx, tenantID} },
+			func() error { return complete(ctx, tx.Tx) })
+		if refused = nil; vintry.ErrorCode(err) == vintry.ECONFLICT {
 			refused = err
 		}
-		if err != nil {
-			return err
-		}
-		return complete(ctx, tx.Tx)
+		return err
 	})
 	if refused == nil {
 		return rev, err
@@ -129,29 +77,15 @@ func (db *DB) RunQueuedRevert(ctx context.Context, jobID int64, complete func(co
 	return db.FailQueuedRevert(ctx, jobID, refused, complete)
 }
 
-// FailQueuedRevert ends queued revert job jobID as failed for the reason
-// err (store.RefuseQueuedRevert), unless it has finished, and, in the same
-// transaction, complete; the job it was to revert can be reverted again.
+// FailQueuedRevert ends queued revert job jobID as failed for reason and,
+// in the same transaction, complete (store.FailQueuedRevert).
 func (db *DB) FailQueuedRevert(ctx context.Context, jobID int64, reason error, complete func(context.Context, pgx.Tx) error) (*vintry.ImportJob, error) {
 	var rev *vintry.ImportJob
 	err := db.update(ctx, func(tx *Tx) error {
 		var err error
-		if rev, err = tx.findJobForWorker(ctx, jobID); err != nil || rev.Status.Terminal() {
-			return err
-		}
-		store.RefuseQueuedRevert(rev, reason, tx.now)
-		batch := &pgx.Batch{}
-		if err := queueFinishImportJob(batch, rev); err != nil {
-			return err
-		}
-		batch.Queue(`UPDATE import_jobs SET reverted_by_job_id = NULL WHERE id = $1 AND reverted_by_job_id = $2`, rev.RevertsJobID, rev.ID)
-		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-			return err
-		}
-		if err := tx.jobFinished(ctx, rev); err != nil {
-			return err
-		}
-		return complete(ctx, tx.Tx)
+		rev, err = store.FailQueuedRevert(ctx, tx.store(), jobID, reason,
+			func(job *vintry.ImportJob) error { return tx.jobFinished(ctx, job) }, func() error { return complete(ctx, tx.Tx) })
+		return err
 	})
 	return rev, err
 }

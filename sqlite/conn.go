@@ -37,6 +37,7 @@ func (dialect) ListHas(column string) string {
 	return `EXISTS (SELECT 1 FROM json_each(` + column + `) WHERE value = ?)`
 }
 func (dialect) ListAppend(column string) string { return `json_insert(` + column + `, '$[#]', ?)` }
+func (dialect) LockRow() string                 { return "" }
 
 // noLock is store.Tx.Lock: SQLite's one writer already serializes every
 // write transaction.

@@ -149,22 +149,7 @@ func (tx *Tx) insertImportJob(ctx context.Context, job *vintry.ImportJob) error 
 
 // finishImportJob stores a job's status, counts, errors and progress.
 func (tx *Tx) finishImportJob(ctx context.Context, job *vintry.ImportJob) error {
-	errs, err := json.Marshal(nonNil(job.Errors))
-	if err != nil {
-		return err
-	}
-	logLines, err := json.Marshal(nonNil(job.Log))
-	if err != nil {
-		return err
-	}
-	s := job.Summary
-	_, err = tx.ExecContext(ctx, `
-		UPDATE import_jobs SET status = ?, total = ?, created = ?, updated = ?, unchanged = ?, failed = ?, deleted = ?,
-		       errors = ?, steps_done = ?, log = ?, started_at = ?, completed_at = ?
-		WHERE id = ?`,
-		string(job.Status), s.Total, s.Created, s.Updated, s.Unchanged, s.Failed, s.Deleted,
-		string(errs), job.StepsDone, string(logLines), nullTime(job.StartedAt), nullTime(job.CompletedAt), job.ID)
-	return err
+	return store.FinishJob(ctx, tx.store(), job)
 }
 
 // findImportJob returns job id of tenant tenantID (store.FindJob).

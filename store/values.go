@@ -42,4 +42,8 @@ type Dialect interface {
 	ListHas(column string) string
 	// ListAppend is list column with one integer (?) appended.
 	ListAppend(column string) string
+	// LockRow ends a SELECT of one row that the transaction then writes:
+	// " FOR UPDATE" where other writers could interleave, "" on SQLite's one
+	// writer.
+	LockRow() string
 }

@@ -1,0 +1,134 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/vintry/vintry"
+)
+
+// QueueRevert queues the revert of job id in tx, under the tenant's write
+// lock: the pending revert job (with its mode), the link from the job it
+// reverts, and the worker's queue job (enqueue, the engine's, with the revert
+// job's id) are one transaction.
+func QueueRevert(ctx context.Context, tx *Tx, id int64, opts vintry.RevertOptions, enqueue func(revID int64) error) (*vintry.ImportJob, error) {
+	tenantID, err := tx.TenantID()
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.Lock(ctx, LockWrite, tenantID); err != nil {
+		return nil, err
+	}
+	job, err := FindJob(ctx, tx, tenantID, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := job.CheckRevertable(); err != nil {
+		return nil, err
+	}
+	rev := NewRevertJob(job, tx.Principal.UserID, tx.Now, vintry.StatusPending)
+	rev.Log = append(rev.Log, "Queued: the import is too large to revert within one request.")
+	if err := InsertJob(ctx, tx, rev); err != nil {
+		return nil, err
+	}
+	logLines, err := json.Marshal(rev.Log)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE import_jobs SET revert_mode = ?, log = ? WHERE id = ?`, opts.Mode(), string(logLines), rev.ID); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE import_jobs SET reverted_by_job_id = ? WHERE id = ?`, rev.ID, job.ID); err != nil {
+		return nil, err
+	}
+	return rev, enqueue(rev.ID)
+}
+
+// RunQueuedRevert runs queued revert job jobID in tx, under its row lock
+// and the tenant's write lock, and then complete (the queue job's
+// completion, the engine's). A revert job already finished is only
+// completed. revertTx returns the engine's RevertTx for a tenant. A
+// conflict comes back as the error of store.RunRevert (ECONFLICT): the
+// engine rolls tx back and ends the job with FailQueuedRevert.
+func RunQueuedRevert(ctx context.Context, tx *Tx, jobID int64, revertTx func(tenantID int64) RevertTx,
+	complete func() error) (*vintry.ImportJob, error) {
+	rev, err := ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
+	if errors.Is(err, ErrNoRows) {
+		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
+	} else if err != nil {
+		return nil, err
+	}
+	if rev.Status.Terminal() {
+		return rev, complete()
+	}
+	if err := tx.Lock(ctx, LockWrite, rev.TenantID); err != nil {
+		return nil, err
+	}
+	var mode string
+	if err := tx.QueryRow(ctx, `SELECT revert_mode FROM import_jobs WHERE id = ?`, jobID).Scan(&mode); err != nil {
+		return nil, err
+	}
+	reverted, err := FindJob(ctx, tx, rev.TenantID, rev.RevertsJobID)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := RunRevert(ctx, revertTx(rev.TenantID), reverted, rev, tx.Now, vintry.RevertOptionsOf(mode)); err != nil {
+		return rev, err
+	}
+	return rev, complete()
+}
+
+// FailQueuedRevert ends queued revert job jobID in tx as failed for reason
+// (RefuseQueuedRevert), unless it has finished, frees the job it was to
+// revert for another revert, raises the job's event (finished, the
+// engine's) and completes the queue job (complete).
+func FailQueuedRevert(ctx context.Context, tx *Tx, jobID int64, reason error,
+	finished func(*vintry.ImportJob) error, complete func() error) (*vintry.ImportJob, error) {
+	rev, err := ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
+	if errors.Is(err, ErrNoRows) {
+		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
+	} else if err != nil || rev.Status.Terminal() {
+		return rev, err
+	}
+	RefuseQueuedRevert(rev, reason, tx.Now)
+	if err := FinishJob(ctx, tx, rev); err != nil {
+		return nil, err
+	}
+	if _, err := tx.Exec(ctx, `UPDATE import_jobs SET reverted_by_job_id = NULL WHERE id = ? AND reverted_by_job_id = ?`,
+		rev.RevertsJobID, rev.ID); err != nil {
+		return nil, err
+	}
+	if err := finished(rev); err != nil {
+		return nil, err
+	}
+	return rev, complete()
+}
+
+// FinishJob stores a job's status, counts, errors and progress.
+func FinishJob(ctx context.Context, tx *Tx, job *vintry.ImportJob) error {
+	errs, err := json.Marshal(nonNil(job.Errors))
+	if err != nil {
+		return err
+	}
+	logLines, err := json.Marshal(nonNil(job.Log))
+	if err != nil {
+		return err
+	}
+	s := job.Summary
+	_, err = tx.Exec(ctx, `
+		UPDATE import_jobs SET status = ?, total = ?, created = ?, updated = ?, unchanged = ?, failed = ?, deleted = ?,
+		       errors = ?, steps_done = ?, log = ?, started_at = ?, completed_at = ?
+		WHERE id = ?`,
+		string(job.Status), s.Total, s.Created, s.Updated, s.Unchanged, s.Failed, s.Deleted,
+		string(errs), job.StepsDone, string(logLines), job.StartedAt, job.CompletedAt, job.ID)
+	return err
+}
+
+// nonNil returns s, or an empty slice for nil, so JSON columns hold [] not null.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
