@@ -104,21 +104,33 @@ func jobTimeout(rescueAfter time.Duration) time.Duration {
 	return rescueAfter - min(time.Minute, rescueAfter/2)
 }
 
+// hold takes the run lock of queue job id with h (nil: no locks, as on
+// SQLite) for one attempt: the attempt's context ends if the lock is lost,
+// and release ends the hold. When another attempt still holds it, the error
+// snoozes this one.
+func hold(ctx context.Context, h func(context.Context, int64) (context.Context, func(), bool, error), id int64) (context.Context, func(), error) {
+	if h == nil {
+		return ctx, func() {}, nil
+	}
+	runCtx, release, ok, err := h(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	} else if !ok {
+		return nil, nil, river.JobSnooze(runHeldRetry)
+	}
+	return runCtx, release, nil
+}
+
 // Work implements river.Worker: the steps "read header and mapping", "stage
 // rows", "validate rows", then "apply changes" and "write result files" in
 // one transaction with the queue job's completion.
 func (w *ImportWorker[TTx]) Work(ctx context.Context, job *river.Job[ImportArgs]) error {
-	if w.Hold != nil {
-		runCtx, release, ok, err := w.Hold(ctx, job.ID)
-		if err != nil {
-			return err
-		} else if !ok {
-			return river.JobSnooze(runHeldRetry)
-		}
-		defer release()
-		ctx = runCtx
+	ctx, release, err := hold(ctx, w.Hold, job.ID)
+	if err != nil {
+		return err
 	}
-	err := w.work(ctx, job)
+	defer release()
+	err = w.work(ctx, job)
 	var e *vintry.Error
 	if err == nil || errors.As(err, &e) || job.Attempt < job.MaxAttempts || ctx.Err() != nil {
 		return err

@@ -52,18 +52,13 @@ func (w *RevertWorker[TTx]) Timeout(*river.Job[RevertArgs]) time.Duration {
 // are one transaction; a retry after it committed finds the revert job
 // finished and only completes the queue job.
 func (w *RevertWorker[TTx]) Work(ctx context.Context, job *river.Job[RevertArgs]) error {
-	if w.Hold != nil {
-		runCtx, release, ok, err := w.Hold(ctx, job.ID)
-		if err != nil {
-			return err
-		} else if !ok {
-			return river.JobSnooze(runHeldRetry)
-		}
-		defer release()
-		ctx = runCtx
+	ctx, release, err := hold(ctx, w.Hold, job.ID)
+	if err != nil {
+		return err
 	}
+	defer release()
 	complete := func(ctx context.Context, tx TTx) error { return w.Complete(ctx, tx, job) }
-	_, err := w.Store.RunQueuedRevert(ctx, job.Args.JobID, complete)
+	_, err = w.Store.RunQueuedRevert(ctx, job.Args.JobID, complete)
 	if vintry.ErrorCode(err) == vintry.ENOTFOUND {
 		return river.JobCancel(err)
 	}

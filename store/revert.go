@@ -351,8 +351,9 @@ func conflictMessage(c *vintry.RevertConflict) string {
 	return fmt.Sprintf("The record was %s later by %s", c.Change, by)
 }
 
-// RevertFiles are a revert job's four files.
-type RevertFiles struct {
+// revertFiles are a revert job's four files, rendered in memory (tests compare
+// them with what RunRevert spools).
+type revertFiles struct {
 	Input, Staging, Output, Errors []byte
 }
 
@@ -398,9 +399,9 @@ func revertRows(line int, it RevertItem) revertFileRows {
 	return rows
 }
 
-// RevertJobFiles renders the four files of a one-chunk plan in memory, as
+// revertJobFiles renders the four files of a one-chunk plan in memory, as
 // RunRevert spools them.
-func RevertJobFiles(plan *RevertPlan) (*RevertFiles, error) {
+func revertJobFiles(plan *RevertPlan) (*revertFiles, error) {
 	in, stage, out, errs := newCSV(revertInputHeader()), newCSV(revertStagingHeader()), newCSV(revertOutputHeader()), newCSV(revertErrorsHeader)
 	for i, it := range plan.Items {
 		rows := revertRows(i+2, it)
@@ -411,7 +412,7 @@ func RevertJobFiles(plan *RevertPlan) (*RevertFiles, error) {
 			errs.row(rows.errs)
 		}
 	}
-	f := &RevertFiles{}
+	f := &revertFiles{}
 	var err error
 	for _, p := range []struct {
 		w   *csvFile

@@ -194,7 +194,7 @@ func TestPlanRevertCountsAndFiles(t *testing.T) {
 	if r.Deleted != 1 || r.Restored != 1 || r.Recreated != 0 || len(r.Conflicts) != 1 || r.Conflicts[0].RecordID != 3 {
 		t.Fatalf("result %+v", r)
 	}
-	files, err := RevertJobFiles(plan)
+	files, err := revertJobFiles(plan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +224,7 @@ func TestRevertFilesAreSafeForSpreadsheets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := RevertJobFiles(plan)
+	files, err := revertJobFiles(plan)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -349,7 +349,7 @@ func TestRunRevertInChunks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files, err := RevertJobFiles(whole)
+	files, err := revertJobFiles(whole)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/vintry/vintry/internal/serveproc"
@@ -141,23 +140,7 @@ func (b *bench) open(ctx context.Context) error {
 
 // createTenant runs the admin CLI: tenant, admin user, token.
 func (b *bench) createTenant(ctx context.Context) (string, error) {
-	db := b.store.flags()
-	if _, err := serveproc.CLI(ctx, b.bin, "", append([]string{"tenant", "create", tenantSlug, "--name", "Benchmark"}, db...)...); err != nil {
-		return "", err
-	}
-	if _, err := serveproc.CLI(ctx, b.bin, password+"\n", append([]string{"user", "create", "--tenant", tenantSlug,
-		"--email", userEmail, "--password-stdin", "--admin"}, db...)...); err != nil {
-		return "", err
-	}
-	out, err := serveproc.CLI(ctx, b.bin, "", append([]string{"token", "create", "--tenant", tenantSlug, "--email", userEmail}, db...)...)
-	if err != nil {
-		return "", err
-	}
-	token := strings.TrimSpace(out)
-	if token == "" || strings.ContainsAny(token, " \n") {
-		return "", fmt.Errorf("token create printed %q, want a token", out)
-	}
-	return token, nil
+	return serveproc.CreateTenant(ctx, b.bin, b.store.flags(), tenantSlug, "Benchmark", userEmail, password)
 }
 
 // startServer starts vintry serve on loopback with the rate limit off (the
