@@ -113,15 +113,6 @@ func (m Mapping) Values(rec Record) [6]string {
 	return out
 }
 
-// Source returns the CSV header name column i (an index into Columns) is
-// taken from, for messages; "" when i is out of range or unmapped.
-func (m Mapping) Source(i int) string {
-	if i < 0 || i >= len(m.src) {
-		return ""
-	}
-	return m.src[i]
-}
-
 // set maps column col to the field at index idx, named header.
 func (m *Mapping) set(col, idx int, header string) {
 	m.pos[col] = idx + 1

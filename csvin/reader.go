@@ -87,10 +87,6 @@ func NewReader(r io.Reader, enc Encoding) (*Reader, error) {
 // order. Unnamed columns are "". The caller must not modify the slice.
 func (r *Reader) Header() []string { return r.header }
 
-// HeaderLine returns the physical line of the header: 1 unless blank lines
-// precede it.
-func (r *Reader) HeaderLine() int { return r.headerLine }
-
 // Delimiter returns the field delimiter: ',', ';' or '\t'.
 func (r *Reader) Delimiter() rune { return r.delim }
 

@@ -1,5 +1,10 @@
-// Package store holds what the storage adapters (sqlite and postgres) share:
-// engine-independent Go that turns stored rows into domain values and
-// collects a batch's errors. It holds no SQL; each engine owns its queries
-// and its transactions, and imports this package, never the other engine.
+// Package store is Vintry's storage layer written once for every engine:
+// the services whose rules and SQL do not depend on the engine (Service),
+// over a narrow driver (Driver, Tx, Conn, Dialect) that each engine
+// implements. Its SQL uses `?` placeholders, which the PostgreSQL driver
+// rebinds; arguments and scan targets are plain Go types, converted by the
+// drivers. The engines (packages sqlite and postgres) keep their
+// transactions, locks, error mapping, bulk import writers and migrations,
+// and the services not yet moved here; they import this package, never
+// each other.
 package store
