@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/vintry/vintry/importer"
 	"github.com/vintry/vintry/store"
 )
 
@@ -24,13 +25,46 @@ func (d driver) View(ctx context.Context, fn func(*store.Tx) error) error {
 	return d.db.view(ctx, func(tx *Tx) error { return fn(tx.store()) })
 }
 
-func (d driver) Reader() store.Conn       { return conn{d.db.readPool} }
+func (d driver) Reader() store.Conn       { return &conn{q: d.db.readPool} }
 func (d driver) Now() time.Time           { return d.db.Now().UTC().Truncate(time.Microsecond) }
 func (d driver) MapError(err error) error { return mapError(err) }
 
-// store returns tx as the store's transaction.
+// store returns tx as the store's transaction, the same one on every call:
+// it holds the statements queued and not yet sent.
 func (tx *Tx) store() *store.Tx {
-	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError, Lock: tx.lockTenant, Dialect: dialect{}}
+	if tx.st == nil {
+		tx.st = &store.Tx{Conn: &conn{q: tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError, Lock: tx.lockTenant,
+			Dialect: dialect{}, Engine: engineTx{tx}}
+	}
+	return tx.st
+}
+
+// engineTx is PostgreSQL's store.TxEngine.
+type engineTx struct{ tx *Tx }
+
+func (e engineTx) ImportWriter(tenantID, jobID int64) importer.Writer {
+	return importStore{tx: e.tx, tenantID: tenantID, jobID: jobID}
+}
+
+func (e engineTx) EnqueueImport(ctx context.Context, jobID int64) error {
+	if e.tx.db.EnqueueImport == nil {
+		return errors.New("postgres: no job queue configured")
+	}
+	return e.tx.db.EnqueueImport(ctx, e.tx.Tx, jobID)
+}
+
+func (e engineTx) EnqueueRevert(ctx context.Context, jobID int64) error {
+	if e.tx.db.EnqueueRevert == nil {
+		return errors.New("postgres: no job queue configured")
+	}
+	return e.tx.db.EnqueueRevert(ctx, e.tx.Tx, jobID)
+}
+
+func (e engineTx) EnqueueWebhooks(ctx context.Context, ids []int64) error {
+	if e.tx.db.EnqueueWebhooks == nil {
+		return nil
+	}
+	return e.tx.db.EnqueueWebhooks(ctx, e.tx.Tx, ids)
 }
 
 // dialect is PostgreSQL's store.Dialect: lists are arrays.
@@ -39,39 +73,92 @@ type dialect struct{}
 func (dialect) ListHas(column string) string    { return `? = ANY (` + column + `)` }
 func (dialect) ListAppend(column string) string { return `array_append(` + column + `, ?::integer)` }
 func (dialect) LockRow() string                 { return " FOR UPDATE" }
+func (dialect) SkipLocked() string              { return " FOR UPDATE SKIP LOCKED" }
+func (dialect) In(column string) string         { return column + ` = ANY (?)` }
 
 // querier is a transaction or a pool.
 type querier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
 }
 
-// conn is store.Conn on a pgx transaction: the store's `?` and `?N`
+// conn is store.Conn on a pgx transaction or pool: the store's `?` and `?N`
 // placeholders become `$n`; text arguments are made storable (no NUL, valid
 // UTF-8: what PostgreSQL's text accepts), so a value no row can hold finds
-// nothing rather than failing; times are read back in UTC.
-type conn struct{ tx querier }
+// nothing rather than failing; times are read back in UTC. Queued
+// statements wait in a batch, sent in one round trip before the next
+// statement, at Flush, when they hold batchBytes of []byte arguments, or
+// before the transaction commits.
+type conn struct {
+	q      querier
+	batch  pgx.Batch
+	queued int // bytes of []byte arguments in batch
+}
 
-func (c conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
-	tag, err := c.tx.Exec(ctx, rebind(query), storable(args)...)
+// batchBytes is how many bytes of []byte arguments (file parts) a batch
+// holds before it is sent: a large file costs a few MiB, while a small job's
+// files still go in one round trip with the statements after them.
+const batchBytes = 8 << 20
+
+func (c *conn) Exec(ctx context.Context, query string, args ...any) (int64, error) {
+	if err := c.Flush(ctx); err != nil {
+		return 0, err
+	}
+	tag, err := c.q.Exec(ctx, rebind(query), storable(args)...)
 	if err != nil {
 		return 0, err
 	}
 	return tag.RowsAffected(), nil
 }
 
-func (c conn) Query(ctx context.Context, query string, args ...any) (store.Rows, error) {
-	rows, err := c.tx.Query(ctx, rebind(query), storable(args)...)
+func (c *conn) Query(ctx context.Context, query string, args ...any) (store.Rows, error) {
+	if err := c.Flush(ctx); err != nil {
+		return nil, err
+	}
+	rows, err := c.q.Query(ctx, rebind(query), storable(args)...)
 	if err != nil {
 		return nil, err
 	}
 	return pgRows{rows}, nil
 }
 
-func (c conn) QueryRow(ctx context.Context, query string, args ...any) store.Row {
-	return pgRow{c.tx.QueryRow(ctx, rebind(query), storable(args)...)}
+func (c *conn) QueryRow(ctx context.Context, query string, args ...any) store.Row {
+	if err := c.Flush(ctx); err != nil {
+		return errRow{err}
+	}
+	return pgRow{c.q.QueryRow(ctx, rebind(query), storable(args)...)}
 }
+
+func (c *conn) Queue(ctx context.Context, query string, args ...any) error {
+	args = append([]any(nil), storable(args)...)
+	for i, a := range args {
+		if b, ok := a.([]byte); ok {
+			args[i] = append([]byte{}, b...) // the batch keeps it until sent
+			c.queued += len(b)
+		}
+	}
+	c.batch.Queue(rebind(query), args...)
+	if c.queued >= batchBytes {
+		return c.Flush(ctx)
+	}
+	return nil
+}
+
+func (c *conn) Flush(ctx context.Context) error {
+	if c.batch.Len() == 0 {
+		return nil
+	}
+	b := c.batch
+	c.batch, c.queued = pgx.Batch{}, 0
+	return c.q.SendBatch(ctx, &b).Close()
+}
+
+// errRow is a Row whose Scan fails with err.
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // storable makes every text argument storable (storableText), and passes
 // lists as arrays.
@@ -89,6 +176,10 @@ func storable(args []any) []any {
 			v = []string(a)
 		case store.Ints:
 			v = []int(a)
+		case store.IDs:
+			v = []int64(a)
+		case store.Opaque:
+			v = []byte(a)
 		default:
 			continue
 		}

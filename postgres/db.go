@@ -49,9 +49,6 @@ type DB struct {
 	// EnqueueWebhooks queues webhook deliveries inside tx; the job queue
 	// sets it. Without it, deliveries are recorded but stay pending.
 	EnqueueWebhooks func(ctx context.Context, tx pgx.Tx, deliveryIDs []int64) error
-	// FaultApplyDelay holds every import's apply transaction open this long
-	// before it commits. Zero in production; crash tests set it.
-	FaultApplyDelay time.Duration
 }
 
 // Open connects to the database at url (a postgres:// URL or key=value
@@ -134,6 +131,7 @@ type Tx struct {
 	db        *DB
 	now       time.Time
 	principal vintry.Principal
+	st        *store.Tx // the store's view of it (store)
 }
 
 // tenantID returns the tenant of the transaction's principal; storage scopes

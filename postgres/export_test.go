@@ -19,18 +19,15 @@ func SetChunkRows(n int) (restore func()) {
 	return func() { importer.ChunkRows = old }
 }
 
-// SetFilePartSize makes job files stored in parts of n bytes until the
-// returned function restores the size.
-func SetFilePartSize(n int) (restore func()) {
-	old := filePartSize
-	filePartSize = n
-	return func() { filePartSize = old }
-}
-
 // PutJobFile stores (or replaces) one of a job's files read from r, in a
 // transaction of its own.
 func (db *DB) PutJobFile(ctx context.Context, job *vintry.ImportJob, kind vintry.FileKind, r io.Reader) error {
-	return db.update(ctx, func(tx *Tx) error { return tx.putFileFrom(ctx, job, kind, r) })
+	return db.update(ctx, func(tx *Tx) error {
+		return db.PutFile(ctx, tx.store(), job, kind, func(w io.Writer) error {
+			_, err := io.Copy(w, r)
+			return err
+		})
+	})
 }
 
 // JobFileParts returns the lengths of a file's stored parts, by part number.

@@ -63,8 +63,8 @@ func readAll(ctx context.Context, db *postgres.DB, jobID int64, kind vintry.File
 // whole; an import's own files are stored in parts too; another tenant
 // finds nothing.
 func TestJobFileParts(t *testing.T) {
-	defer postgres.SetFilePartSize(7)()
 	db := openDB(t)
+	db.FilePartSize = 7
 	db.EnqueueImport = func(context.Context, pgx.Tx, int64) error { return nil }
 	ctx := actAs(t, db, "acme")
 	upload := fileBytes(40)

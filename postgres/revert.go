@@ -84,7 +84,7 @@ func (db *DB) FailQueuedRevert(ctx context.Context, jobID int64, reason error, c
 	err := db.update(ctx, func(tx *Tx) error {
 		var err error
 		rev, err = store.FailQueuedRevert(ctx, tx.store(), jobID, reason,
-			func(job *vintry.ImportJob) error { return tx.jobFinished(ctx, job) }, func() error { return complete(ctx, tx.Tx) })
+			func(job *vintry.ImportJob) error { return store.JobFinished(ctx, tx.store(), job) }, func() error { return complete(ctx, tx.Tx) })
 		return err
 	})
 	return rev, err
@@ -97,7 +97,7 @@ type revertTx struct {
 }
 
 func (r revertTx) InsertRevertJob(ctx context.Context, rev *vintry.ImportJob) error {
-	return r.insertImportJob(ctx, rev)
+	return store.InsertJob(ctx, r.store(), rev)
 }
 
 func (r revertTx) WriteRevert(ctx context.Context, rev *vintry.ImportJob, deletes []int64, updates, restores []store.RevertItem) error {
@@ -129,19 +129,21 @@ func (r revertTx) WriteRevert(ctx context.Context, rev *vintry.ImportJob, delete
 }
 
 func (r revertTx) PutRevertFile(ctx context.Context, rev *vintry.ImportJob, kind vintry.FileKind, content io.Reader) error {
-	return r.putFileFrom(ctx, rev, kind, content)
+	return r.db.PutFile(ctx, r.store(), rev, kind, func(w io.Writer) error {
+		_, err := io.Copy(w, content)
+		return err
+	})
 }
 
 func (r revertTx) FinishRevert(ctx context.Context, rev *vintry.ImportJob) error {
-	batch := &pgx.Batch{}
-	if err := queueFinishImportJob(batch, rev); err != nil {
+	st := r.store()
+	if err := store.FinishJob(ctx, st, rev); err != nil {
 		return err
 	}
-	batch.Queue(`UPDATE import_jobs SET reverted_by_job_id = $1 WHERE id = $2`, rev.ID, rev.RevertsJobID)
-	if err := r.SendBatch(ctx, batch).Close(); err != nil {
+	if err := st.Queue(ctx, `UPDATE import_jobs SET reverted_by_job_id = ? WHERE id = ?`, rev.ID, rev.RevertsJobID); err != nil {
 		return err
 	}
-	return r.jobFinished(ctx, rev)
+	return store.JobFinished(ctx, st, rev)
 }
 
 // queueRevertChange queues the history row of a revert's update or
@@ -272,42 +274,4 @@ func revertState(qty pgtype.Numeric, uomID *int64, uom *string) *store.RevertSta
 		return nil
 	}
 	return &store.RevertState{Quantity: q, UOMID: value(uomID), UOM: value(uom)}
-}
-
-// CancelImportJob implements vintry.JobLifecycle. It locks the job's row,
-// as a worker's start and apply transactions do, so it never interleaves
-// with them: a job whose changes committed first is finished, and the
-// cancel is refused.
-func (db *DB) CancelImportJob(ctx context.Context, id int64) (*vintry.ImportJob, error) {
-	var job *vintry.ImportJob
-	err := db.update(ctx, func(tx *Tx) error {
-		tenantID, err := tx.tenantID()
-		if err != nil {
-			return err
-		}
-		job, err = store.ScanImportJob(tx.store().QueryRow(ctx, store.ImportJobSelect+` WHERE id = ? AND tenant_id = ? FOR UPDATE`, id, tenantID))
-		if errors.Is(err, store.ErrNoRows) {
-			return vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
-		} else if err != nil {
-			return err
-		}
-		if err := job.CheckCancellable(); err != nil {
-			return err
-		}
-		store.Cancel(job, tx.principal.UserID, tx.now)
-		logLines, err := jsonText(nonNil(job.Log))
-		if err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE import_jobs SET status = $1, completed_at = $2, log = $3 WHERE id = $4`,
-			string(job.Status), nullTime(job.CompletedAt), logLines, job.ID); err != nil {
-			return err
-		}
-		// A cancelled queued revert no longer stands for the job it was to
-		// revert, which can be reverted again.
-		_, err = tx.Exec(ctx, `UPDATE import_jobs SET reverted_by_job_id = NULL WHERE tenant_id = $1 AND reverted_by_job_id = $2`,
-			tenantID, job.ID)
-		return err
-	})
-	return job, err
 }

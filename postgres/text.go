@@ -1,7 +1,6 @@
 package postgres
 
 import (
-	"encoding/json"
 	"math/big"
 	"strings"
 	"time"
@@ -65,9 +64,3 @@ func decimalOf(n pgtype.Numeric) (q decimal.Decimal, ok bool) {
 
 // dateText formats a scanned DATE as YYYY-MM-DD.
 func dateText(d time.Time) string { return d.Format(time.DateOnly) }
-
-// jsonText marshals v to a JSON string.
-func jsonText(v any) (string, error) {
-	b, err := json.Marshal(v)
-	return string(b), err
-}

@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/store"
 )
 
 // SQLSTATE codes the store acts on.
@@ -25,11 +26,6 @@ const (
 // serialization failure, a deadlock, an idempotency key taken meanwhile) is
 // run again before its error is returned.
 const maxTxAttempts = 8
-
-// errRetry asks inTx to run the transaction again from the start: it lost a
-// race whose winner has committed, and a new attempt will see the winner's
-// result.
-var errRetry = errors.New("postgres: transaction must be retried")
 
 // update runs fn in a read-committed write transaction, committing when it
 // returns nil.
@@ -68,7 +64,11 @@ func (db *DB) tryTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions,
 	p, _ := vintry.PrincipalFromContext(ctx)
 	// PostgreSQL keeps microseconds; so does the time a method returns.
 	tx := &Tx{Tx: pgTx, db: db, now: db.Now().UTC().Truncate(time.Microsecond), principal: p}
-	if err := fn(tx); err != nil {
+	err = fn(tx)
+	if err == nil && tx.st != nil {
+		err = tx.st.Flush(ctx) // what the store queued, before the commit
+	}
+	if err != nil {
 		// Without the caller's cancellation: a rollback must still be sent.
 		pgTx.Rollback(context.WithoutCancel(ctx))
 		return err
@@ -78,7 +78,7 @@ func (db *DB) tryTx(ctx context.Context, pool *pgxpool.Pool, opts pgx.TxOptions,
 
 // retryable reports whether a failed transaction should run again.
 func retryable(err error) bool {
-	if errors.Is(err, errRetry) {
+	if errors.Is(err, store.ErrRetry) {
 		return true
 	}
 	var pe *pgconn.PgError
@@ -116,13 +116,4 @@ func mapError(err error) error {
 		return err
 	}
 	return fmt.Errorf("postgres: %w", err)
-}
-
-// nullTime returns t in UTC, or nil for SQL NULL.
-func nullTime(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/vintry/vintry/importer"
 	"github.com/vintry/vintry/store"
 )
 
@@ -27,7 +28,39 @@ func (d driver) MapError(err error) error { return mapError(err) }
 
 // store returns tx as the store's transaction.
 func (tx *Tx) store() *store.Tx {
-	return &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError, Lock: noLock, Dialect: dialect{}}
+	if tx.st == nil {
+		tx.st = &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError, Lock: noLock,
+			Dialect: dialect{}, Engine: engineTx{tx}}
+	}
+	return tx.st
+}
+
+// engineTx is SQLite's store.TxEngine.
+type engineTx struct{ tx *Tx }
+
+func (e engineTx) ImportWriter(tenantID, jobID int64) importer.Writer {
+	return importStore{tx: e.tx, tenantID: tenantID, jobID: jobID}
+}
+
+func (e engineTx) EnqueueImport(ctx context.Context, jobID int64) error {
+	if e.tx.db.EnqueueImport == nil {
+		return errors.New("sqlite: no job queue configured")
+	}
+	return e.tx.db.EnqueueImport(ctx, e.tx.Tx, jobID)
+}
+
+func (e engineTx) EnqueueRevert(ctx context.Context, jobID int64) error {
+	if e.tx.db.EnqueueRevert == nil {
+		return errors.New("sqlite: no job queue configured")
+	}
+	return e.tx.db.EnqueueRevert(ctx, e.tx.Tx, jobID)
+}
+
+func (e engineTx) EnqueueWebhooks(ctx context.Context, ids []int64) error {
+	if e.tx.db.EnqueueWebhooks == nil {
+		return nil
+	}
+	return e.tx.db.EnqueueWebhooks(ctx, e.tx.Tx, ids)
 }
 
 // dialect is SQLite's store.Dialect: lists are JSON arrays.
@@ -38,6 +71,8 @@ func (dialect) ListHas(column string) string {
 }
 func (dialect) ListAppend(column string) string { return `json_insert(` + column + `, '$[#]', ?)` }
 func (dialect) LockRow() string                 { return "" }
+func (dialect) SkipLocked() string              { return "" }
+func (dialect) In(column string) string         { return column + ` IN (SELECT value FROM json_each(?))` }
 
 // noLock is store.Tx.Lock: SQLite's one writer already serializes every
 // write transaction.
@@ -75,6 +110,16 @@ func (c conn) QueryRow(ctx context.Context, query string, args ...any) store.Row
 	return sqlRow{c.tx.QueryRowContext(ctx, query, values(args)...)}
 }
 
+// Queue runs the statement at once: SQLite is in process, a statement costs
+// no round trip. modernc.org/sqlite copies a []byte argument when it binds
+// it.
+func (c conn) Queue(ctx context.Context, query string, args ...any) error {
+	_, err := c.Exec(ctx, query, args...)
+	return err
+}
+
+func (c conn) Flush(context.Context) error { return nil }
+
 // values converts the store's arguments to what the schema stores.
 func values(args []any) []any {
 	out := args
@@ -93,6 +138,10 @@ func values(args []any) []any {
 			v = jsonText(nonNil([]string(a)))
 		case store.Ints:
 			v = jsonText(nonNil([]int(a)))
+		case store.IDs:
+			v = jsonText(nonNil([]int64(a)))
+		case store.Opaque:
+			v = string(a)
 		default:
 			continue
 		}

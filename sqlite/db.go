@@ -52,9 +52,6 @@ type DB struct {
 	// EnqueueWebhooks queues webhook deliveries inside tx; the job queue
 	// sets it. Without it, deliveries are recorded but stay pending.
 	EnqueueWebhooks func(ctx context.Context, tx *sql.Tx, deliveryIDs []int64) error
-	// FaultApplyDelay holds every import's apply transaction open this long
-	// before it commits. Zero in production; crash tests set it.
-	FaultApplyDelay time.Duration
 }
 
 // Open opens (creating if needed) the database file vintry.db in dir and
@@ -145,6 +142,7 @@ type Tx struct {
 	db        *DB
 	now       time.Time
 	principal vintry.Principal
+	st        *store.Tx // the store's view of it (store)
 }
 
 // update runs fn in a write transaction, committing when it returns nil.

@@ -63,12 +63,12 @@ func readAll(ctx context.Context, db *sqlite.DB, jobID int64, kind vintry.FileKi
 // whole; an import's own files are stored in parts too; another tenant
 // finds nothing.
 func TestJobFileParts(t *testing.T) {
-	defer sqlite.SetFilePartSize(7)()
 	db, err := sqlite.Open(context.Background(), t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	db.FilePartSize = 7
 	db.PasswordParams = vintry.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}
 	db.EnqueueImport = func(context.Context, *sql.Tx, int64) error { return nil }
 	ctx := actAs(t, db, "acme")

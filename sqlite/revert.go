@@ -80,7 +80,7 @@ func (db *DB) FailQueuedRevert(ctx context.Context, jobID int64, reason error, c
 	err := db.update(ctx, func(tx *Tx) error {
 		var err error
 		rev, err = store.FailQueuedRevert(ctx, tx.store(), jobID, reason,
-			func(job *vintry.ImportJob) error { return tx.jobFinished(ctx, job) }, func() error { return complete(ctx, tx.Tx) })
+			func(job *vintry.ImportJob) error { return store.JobFinished(ctx, tx.store(), job) }, func() error { return complete(ctx, tx.Tx) })
 		return err
 	})
 	return rev, err
@@ -93,7 +93,7 @@ type revertTx struct {
 }
 
 func (r revertTx) InsertRevertJob(ctx context.Context, rev *vintry.ImportJob) error {
-	return r.insertImportJob(ctx, rev)
+	return store.InsertJob(ctx, r.store(), rev)
 }
 
 func (r revertTx) WriteRevert(ctx context.Context, rev *vintry.ImportJob, deletes []int64, updates, restores []store.RevertItem) error {
@@ -129,17 +129,20 @@ func (r revertTx) WriteRevert(ctx context.Context, rev *vintry.ImportJob, delete
 }
 
 func (r revertTx) PutRevertFile(ctx context.Context, rev *vintry.ImportJob, kind vintry.FileKind, content io.Reader) error {
-	return r.putFileFrom(ctx, rev, kind, content)
+	return r.db.PutFile(ctx, r.store(), rev, kind, func(w io.Writer) error {
+		_, err := io.Copy(w, content)
+		return err
+	})
 }
 
 func (r revertTx) FinishRevert(ctx context.Context, rev *vintry.ImportJob) error {
-	if err := r.finishImportJob(ctx, rev); err != nil {
+	if err := store.FinishJob(ctx, r.store(), rev); err != nil {
 		return err
 	}
 	if _, err := r.ExecContext(ctx, `UPDATE import_jobs SET reverted_by_job_id = ? WHERE id = ?`, rev.ID, rev.RevertsJobID); err != nil {
 		return err
 	}
-	return r.jobFinished(ctx, rev)
+	return store.JobFinished(ctx, r.store(), rev)
 }
 
 // insertRevertChange writes the history row of a revert's update or
@@ -299,34 +302,4 @@ func (tx *Tx) int64s(ctx context.Context, query string, args ...any) ([]int64, e
 		out = append(out, v)
 	}
 	return out, rows.Err()
-}
-
-// CancelImportJob implements vintry.JobLifecycle. It runs on the writer, so
-// it never interleaves with a worker's apply transaction: a job whose
-// changes committed first is finished, and the cancel is refused.
-func (db *DB) CancelImportJob(ctx context.Context, id int64) (*vintry.ImportJob, error) {
-	var job *vintry.ImportJob
-	err := db.update(ctx, func(tx *Tx) error {
-		tenantID, err := tx.tenantID()
-		if err != nil {
-			return err
-		}
-		if job, err = tx.findImportJob(ctx, tenantID, id); err != nil {
-			return err
-		}
-		if err := job.CheckCancellable(); err != nil {
-			return err
-		}
-		store.Cancel(job, tx.principal.UserID, tx.now)
-		if _, err := tx.ExecContext(ctx, `UPDATE import_jobs SET status = ?, completed_at = ?, log = ? WHERE id = ?`,
-			string(job.Status), nullTime(job.CompletedAt), jsonText(nonNil(job.Log)), job.ID); err != nil {
-			return err
-		}
-		// A cancelled queued revert no longer stands for the job it was to
-		// revert, which can be reverted again.
-		_, err = tx.ExecContext(ctx, `UPDATE import_jobs SET reverted_by_job_id = NULL WHERE tenant_id = ? AND reverted_by_job_id = ?`,
-			tenantID, job.ID)
-		return err
-	})
-	return job, err
 }

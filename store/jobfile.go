@@ -1,68 +1,93 @@
 package store
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
-	"sync"
+	"time"
+
+	"github.com/vintry/vintry"
 )
 
-// WriteParts reads r to its end in parts of size bytes (the last one may
-// be shorter; size must be positive) and calls put with each part's number,
-// 0, 1, 2…, and bytes, in order. Every part is read with io.ReadFull into
-// one buffer, reused for the next part: put must be done with b when it
-// returns. An empty r gives one empty part 0, so a file exists even when it
-// is empty; a length that is a multiple of size gives no empty last part.
-func WriteParts(r io.Reader, size int, put func(part int, b []byte) error) error {
-	n := bufferSize(r, size)
-	if n == size && size == partBufferSize {
-		// A reader of unknown length (a result file being rendered) takes
-		// a whole part's buffer: reuse them, rather than allocate and zero
-		// three 1 MiB buffers for every job, however small.
-		p := partBuffers.Get().(*[]byte)
-		defer partBuffers.Put(p)
-		return writeParts(r, *p, put)
-	}
-	return writeParts(r, make([]byte, n), put)
+// partWriter cuts what is written to it into parts of size bytes and hands
+// each to put, in order, numbered 0, 1, 2…: the last part may be shorter,
+// and Close hands it over. A file that is empty is one empty part 0, so it
+// exists; a length that is a multiple of size gives no empty last part.
+// Its buffer grows to size as the file does, so a small file costs little,
+// and is reused for every part: put must be done with b when it returns.
+type partWriter struct {
+	size int
+	put  func(part int, b []byte) error
+	buf  []byte
+	part int // parts handed over
+	err  error
 }
 
-// partBufferSize is the part size whose buffers WriteParts reuses: the
-// engines' (1 MiB).
-const partBufferSize = 1 << 20
+func newPartWriter(size int, put func(part int, b []byte) error) *partWriter {
+	if size <= 0 {
+		panic("store: a part size must be positive")
+	}
+	return &partWriter{size: size, put: put}
+}
 
-var partBuffers = sync.Pool{New: func() any {
-	b := make([]byte, partBufferSize)
-	return &b
-}}
+func (w *partWriter) Write(p []byte) (int, error) {
+	n := 0
+	for len(p) > 0 && w.err == nil {
+		if len(w.buf) == w.size {
+			w.flush()
+			continue
+		}
+		take := min(len(p), w.size-len(w.buf))
+		w.buf = append(w.buf, p[:take]...)
+		p, n = p[take:], n+take
+	}
+	return n, w.err
+}
 
-func writeParts(r io.Reader, buf []byte, put func(part int, b []byte) error) error {
-	for part := 0; ; part++ {
-		n, err := io.ReadFull(r, buf)
-		// Exactly these two: a reader's error that merely wraps io.EOF is an
-		// error, not the end of the file.
-		last := err == io.EOF || err == io.ErrUnexpectedEOF
-		if err != nil && !last {
-			return err
-		}
-		if n == 0 && part > 0 {
-			return nil
-		}
-		if err := put(part, buf[:n]); err != nil {
-			return err
-		}
-		if last {
-			return nil
-		}
+func (w *partWriter) flush() {
+	if w.err == nil {
+		w.err = w.put(w.part, w.buf)
+		w.part, w.buf = w.part+1, w.buf[:0]
 	}
 }
 
-// bufferSize returns size, or less when r says it holds less (a
-// bytes.Reader of a small file): a small file then costs no 1 MiB buffer.
-// It is never 0, for io.ReadFull to see the end of an empty r.
-func bufferSize(r io.Reader, size int) int {
-	if l, ok := r.(interface{ Len() int }); ok && l.Len() < size {
-		return max(l.Len(), 1)
+// Close hands over the last part: the one that is not full, or an empty
+// part 0 for an empty file.
+func (w *partWriter) Close() error {
+	if len(w.buf) > 0 || w.part == 0 {
+		if w.buf == nil {
+			w.buf = []byte{} // an empty part, not NULL
+		}
+		w.flush()
 	}
-	return size
+	return w.err
+}
+
+// PutFile stores (or replaces) one of job's files, as render writes it, in
+// parts of FilePartSize: no more than a part is held at once. The parts are
+// queued (Conn.Queue), so a small job's files go with the statements after
+// them.
+func (s *Service) PutFile(ctx context.Context, tx *Tx, job *vintry.ImportJob, kind vintry.FileKind, render func(io.Writer) error) error {
+	if err := tx.Queue(ctx, `DELETE FROM job_files WHERE job_id = ? AND kind = ?`, job.ID, string(kind)); err != nil {
+		return err
+	}
+	w := newPartWriter(s.FilePartSize, func(part int, b []byte) error {
+		return tx.Queue(ctx, `INSERT INTO job_files (job_id, tenant_id, kind, part, content, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			job.ID, job.TenantID, string(kind), part, b, tx.Now)
+	})
+	if err := render(w); err != nil {
+		return err
+	}
+	return w.Close()
+}
+
+// putBytes stores (or replaces) one of job's files held in memory.
+func (s *Service) putBytes(ctx context.Context, tx *Tx, job *vintry.ImportJob, kind vintry.FileKind, content []byte) error {
+	return s.PutFile(ctx, tx, job, kind, func(w io.Writer) error {
+		_, err := w.Write(content)
+		return err
+	})
 }
 
 // CopyParts writes a stored file of size bytes to w: part(0), part(1)…, in
@@ -89,4 +114,83 @@ func CopyParts(w io.Writer, size int64, part func(n int) ([]byte, error)) error 
 		}
 	}
 	return nil
+}
+
+// CopyJobInput writes a job's upload to w, a part at a time, for the worker
+// (which acts for the job's own tenant, not for a request's principal).
+func (s *Service) CopyJobInput(ctx context.Context, jobID int64, w io.Writer) error {
+	began := false
+	return s.d.View(ctx, func(tx *Tx) error {
+		if began { // View runs fn again after a failure a retry resolves
+			return errors.New("store: the copy of a job's input cannot start again")
+		}
+		began = true
+		rows, err := tx.Query(ctx, `SELECT content FROM job_files WHERE job_id = ? AND kind = 'input' ORDER BY part`, jobID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		parts := 0
+		for rows.Next() {
+			var b []byte
+			if err := rows.Scan(&b); err != nil {
+				return err
+			}
+			if _, err := w.Write(b); err != nil {
+				return err
+			}
+			parts++
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if parts == 0 {
+			return fmt.Errorf("store: job %d has no input file", jobID)
+		}
+		return nil
+	})
+}
+
+// retentionBatch is how many jobs' files one retention transaction deletes,
+// so no writer is held long.
+const retentionBatch = 20
+
+// DeleteExpiredJobFiles deletes the files of every job that finished
+// (completed, completed with errors, failed or cancelled) before cutoff,
+// in small transactions, and marks each job with the time. The jobs, their
+// row errors and the inventory history stay. It returns how many jobs lost
+// their files. Nodes running it at once skip each other's batches.
+func (s *Service) DeleteExpiredJobFiles(ctx context.Context, cutoff time.Time) (int, error) {
+	total := 0
+	for {
+		var ids IDs
+		err := s.d.Update(ctx, func(tx *Tx) error {
+			ids = ids[:0]
+			rows, err := tx.Query(ctx, `UPDATE import_jobs SET files_deleted_at = ?
+				WHERE id IN (SELECT id FROM import_jobs WHERE files_deleted_at IS NULL AND completed_at < ?
+					AND status IN ('completed', 'completed_with_errors', 'failed', 'cancelled')
+					ORDER BY completed_at LIMIT ?`+tx.Dialect.SkipLocked()+`)
+				RETURNING id`, tx.Now, cutoff.UTC(), retentionBatch)
+			if err != nil {
+				return err
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					return err
+				}
+				ids = append(ids, id)
+			}
+			if err := rows.Err(); err != nil || len(ids) == 0 {
+				return err
+			}
+			_, err = tx.Exec(ctx, `DELETE FROM job_files WHERE `+tx.Dialect.In("job_id"), ids)
+			return err
+		})
+		total += len(ids)
+		if err != nil || len(ids) == 0 {
+			return total, err
+		}
+	}
 }

@@ -7,25 +7,20 @@ import (
 	"io"
 	"strings"
 	"testing"
-	"testing/iotest"
 )
 
-// TestWriteParts splits files of every interesting length around the part
-// size, from a reader that says its length and from one that does not (and
-// returns one byte at a time): the parts come in order, are full but the
-// last, join to the file, and an empty file is one empty part.
-func TestWriteParts(t *testing.T) {
+// TestPartWriter cuts files of every interesting length around the part
+// size, written whole, one byte at a time and in writes of 3: the parts
+// come in order, are full but the last, join to the file, and an empty file
+// is one empty part.
+func TestPartWriter(t *testing.T) {
 	const size = 4
 	for _, n := range []int{0, 1, 3, 4, 5, 8, 9, 13} {
 		file := []byte(strings.Repeat("abcdefghij", 2)[:n])
-		readers := map[string]io.Reader{
-			"bytes.Reader": bytes.NewReader(file),
-			"one byte":     iotest.OneByteReader(bytes.NewReader(file)),
-		}
-		for name, r := range readers {
-			t.Run(fmt.Sprintf("%d bytes, %s", n, name), func(t *testing.T) {
+		for _, step := range []int{max(n, 1), 1, 3} {
+			t.Run(fmt.Sprintf("%d bytes in writes of %d", n, step), func(t *testing.T) {
 				var parts [][]byte
-				err := WriteParts(r, size, func(part int, b []byte) error {
+				w := newPartWriter(size, func(part int, b []byte) error {
 					if part != len(parts) {
 						t.Errorf("part %d after %d parts", part, len(parts))
 					}
@@ -35,7 +30,12 @@ func TestWriteParts(t *testing.T) {
 					parts = append(parts, bytes.Clone(b))
 					return nil
 				})
-				if err != nil {
+				for rest := file; len(rest) > 0; rest = rest[min(step, len(rest)):] {
+					if m, err := w.Write(rest[:min(step, len(rest))]); err != nil || m != min(step, len(rest)) {
+						t.Fatalf("Write: %d, %v", m, err)
+					}
+				}
+				if err := w.Close(); err != nil {
 					t.Fatal(err)
 				}
 				want := max(1, (n+size-1)/size)
@@ -55,18 +55,17 @@ func TestWriteParts(t *testing.T) {
 	}
 }
 
-// TestWritePartsErrors: a read error and an error of put end the write
-// with that error.
-func TestWritePartsErrors(t *testing.T) {
+// TestPartWriterError: an error of put ends the write with that error, and
+// nothing more is handed over.
+func TestPartWriterError(t *testing.T) {
 	boom := errors.New("boom")
-	r := io.MultiReader(strings.NewReader("abcdef"), iotest.ErrReader(boom))
-	if err := WriteParts(r, 4, func(int, []byte) error { return nil }); !errors.Is(err, boom) {
-		t.Errorf("read error: %v", err)
-	}
 	calls := 0
-	err := WriteParts(strings.NewReader("abcdefgh"), 4, func(int, []byte) error { calls++; return boom })
-	if !errors.Is(err, boom) || calls != 1 {
-		t.Errorf("put error: %v after %d calls", err, calls)
+	w := newPartWriter(4, func(int, []byte) error { calls++; return boom })
+	if _, err := io.WriteString(w, "abcdefghij"); !errors.Is(err, boom) {
+		t.Errorf("Write: %v", err)
+	}
+	if err := w.Close(); !errors.Is(err, boom) || calls != 1 {
+		t.Errorf("Close: %v after %d calls", err, calls)
 	}
 }
 

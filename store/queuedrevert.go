@@ -116,13 +116,12 @@ func FinishJob(ctx context.Context, tx *Tx, job *vintry.ImportJob) error {
 		return err
 	}
 	s := job.Summary
-	_, err = tx.Exec(ctx, `
+	return tx.Queue(ctx, `
 		UPDATE import_jobs SET status = ?, total = ?, created = ?, updated = ?, unchanged = ?, failed = ?, deleted = ?,
 		       errors = ?, steps_done = ?, log = ?, started_at = ?, completed_at = ?
 		WHERE id = ?`,
 		string(job.Status), s.Total, s.Created, s.Updated, s.Unchanged, s.Failed, s.Deleted,
 		string(errs), job.StepsDone, string(logLines), job.StartedAt, job.CompletedAt, job.ID)
-	return err
 }
 
 // nonNil returns s, or an empty slice for nil, so JSON columns hold [] not null.
@@ -131,4 +130,10 @@ func nonNil[T any](s []T) []T {
 		return []T{}
 	}
 	return s
+}
+
+// jsonText marshals v (a value that always marshals) to a JSON string.
+func jsonText(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -468,4 +470,37 @@ func (f *csvFile) bytes() ([]byte, error) {
 func Cancel(job *vintry.ImportJob, userID int64, now time.Time) {
 	job.Log = append(job.Log, fmt.Sprintf("Cancelled by user %d while %s; nothing was written.", userID, job.Status))
 	job.Status, job.CompletedAt = vintry.StatusCancelled, &now
+}
+
+// CancelImportJob implements vintry.JobLifecycle. It locks the job's row,
+// as a worker's start and apply transactions do, so it never interleaves
+// with them: a job whose changes committed first is finished, and the
+// cancel is refused.
+func (s *Service) CancelImportJob(ctx context.Context, id int64) (*vintry.ImportJob, error) {
+	var job *vintry.ImportJob
+	err := s.d.Update(ctx, func(tx *Tx) error {
+		tenantID, err := tx.TenantID()
+		if err != nil {
+			return err
+		}
+		job, err = ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ? AND tenant_id = ?`+tx.Dialect.LockRow(), id, tenantID))
+		if errors.Is(err, ErrNoRows) {
+			return vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
+		} else if err != nil {
+			return err
+		}
+		if err := job.CheckCancellable(); err != nil {
+			return err
+		}
+		Cancel(job, tx.Principal.UserID, tx.Now)
+		if err := tx.Queue(ctx, `UPDATE import_jobs SET status = ?, completed_at = ?, log = ? WHERE id = ?`,
+			string(job.Status), job.CompletedAt, jsonText(nonNil(job.Log)), job.ID); err != nil {
+			return err
+		}
+		// A cancelled queued revert no longer stands for the job it was to
+		// revert, which can be reverted again.
+		return tx.Queue(ctx, `UPDATE import_jobs SET reverted_by_job_id = NULL WHERE tenant_id = ? AND reverted_by_job_id = ?`,
+			tenantID, job.ID)
+	})
+	return job, err
 }

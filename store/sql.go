@@ -3,10 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"runtime"
 	"time"
 
 	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/importer"
 )
 
 // Conn runs the SQL of one transaction, written once for every engine: `?`
@@ -23,6 +25,15 @@ type Conn interface {
 	// QueryRow runs a query of at most one row; its Scan returns ErrNoRows
 	// when there is none.
 	QueryRow(ctx context.Context, query string, args ...any) Row
+	// Queue runs a statement whose result no one waits for. An engine may
+	// hold it back and send it with the statements after it (PostgreSQL
+	// sends them in one round trip when the next Exec, Query or QueryRow
+	// runs, at Flush, or before the transaction commits), so its error may
+	// come from a later call. Queue copies []byte arguments: the caller may
+	// reuse them when it returns.
+	Queue(ctx context.Context, query string, args ...any) error
+	// Flush sends the statements queued so far.
+	Flush(ctx context.Context) error
 }
 
 // Rows are the rows of a query.
@@ -57,7 +68,33 @@ type Tx struct {
 	Lock func(ctx context.Context, class string, tenantID int64) error
 	// Dialect writes the SQL that differs between the engines.
 	Dialect Dialect
+	// Engine is the rest of the engine's transaction: its bulk import
+	// writer and the job queue's hooks, which run on the engine's own
+	// transaction.
+	Engine TxEngine
 }
+
+// TxEngine is what the store needs of an engine's write transaction besides
+// SQL.
+type TxEngine interface {
+	// ImportWriter returns the engine's tuned import writer for job jobID
+	// of tenant tenantID, in this transaction.
+	ImportWriter(tenantID, jobID int64) importer.Writer
+	// EnqueueImport queues the worker job of CSV import job jobID, to run
+	// once the transaction commits; an error when there is no job queue.
+	EnqueueImport(ctx context.Context, jobID int64) error
+	// EnqueueRevert queues the worker job of queued revert job jobID.
+	EnqueueRevert(ctx context.Context, jobID int64) error
+	// EnqueueWebhooks queues the webhook deliveries ids; without a job
+	// queue they are recorded and stay pending.
+	EnqueueWebhooks(ctx context.Context, ids []int64) error
+}
+
+// ErrRetry asks the engine to run the transaction again from the start: it
+// lost a race whose winner has committed (an idempotency key recorded
+// meanwhile), and a new attempt sees the winner's result. SQLite's one
+// writer never loses such a race.
+var ErrRetry = errors.New("store: transaction must be retried")
 
 // Tenant lock classes (Tx.Lock).
 const (
@@ -108,9 +145,17 @@ type Service struct {
 	// PasswordParams are the argon2id costs for new password hashes.
 	PasswordParams vintry.PasswordParams
 	passwords      *vintry.Passwords // bounds concurrent password hashing
+	// FilePartSize is the most bytes one job_files row holds: a file is
+	// stored as parts 0, 1, 2… of this size (the last one shorter), so no
+	// statement binds or returns a whole large file. Tests make it small.
+	FilePartSize int
+	// FaultApplyDelay holds every import's apply transaction open this long
+	// before it commits. Zero in production; crash tests set it.
+	FaultApplyDelay time.Duration
 }
 
 // NewService returns the services over d.
 func NewService(d Driver) *Service {
-	return &Service{d: d, PasswordParams: vintry.DefaultPasswordParams, passwords: vintry.NewPasswords(runtime.NumCPU())}
+	return &Service{d: d, PasswordParams: vintry.DefaultPasswordParams, passwords: vintry.NewPasswords(runtime.NumCPU()),
+		FilePartSize: 1 << 20}
 }

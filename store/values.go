@@ -32,7 +32,14 @@ func (d *Date) Scan(src any) error {
 type (
 	Strings []string
 	Ints    []int
+	// IDs is a list of row ids, passed to Dialect.In.
+	IDs []int64
 )
+
+// Opaque is text kept byte for byte, whatever bytes it holds (an
+// idempotency key): SQLite keeps it as TEXT, PostgreSQL, whose text
+// cannot hold every byte string, as bytea.
+type Opaque string
 
 // Dialect is the SQL that differs between the engines, as fragments to put
 // into the store's statements. Each placeholder in a fragment is a `?`, in
@@ -46,4 +53,11 @@ type Dialect interface {
 	// " FOR UPDATE" where other writers could interleave, "" on SQLite's one
 	// writer.
 	LockRow() string
+	// SkipLocked ends a SELECT of rows the transaction then writes, which
+	// other transactions working through the same rows skip: " FOR UPDATE
+	// SKIP LOCKED", or "" on SQLite.
+	SkipLocked() string
+	// In is a condition: column is one of the values of a list argument
+	// (?: Strings, Ints or IDs), of any length.
+	In(column string) string
 }

@@ -1,0 +1,301 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"time"
+
+	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/importer"
+)
+
+// ImportRows implements vintry.ImportService: the idempotency check, the job
+// record, the validation, the inventory writes, the job's files and its final
+// state are one transaction, which holds the tenant's write lock.
+func (s *Service) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vintry.ImportJob, bool, error) {
+	// Rendered before the write transaction begins: work done inside it holds
+	// up every other writer of the tenant (on SQLite, of the database).
+	input, err := importer.InputCSV(req.Rows)
+	if err != nil {
+		return nil, false, err
+	}
+	var job *vintry.ImportJob
+	var replayed bool
+	err = s.d.Update(ctx, func(tx *Tx) error {
+		job, replayed = nil, false
+		tenantID, err := tx.TenantID()
+		if err != nil {
+			return err
+		}
+		if err := tx.Lock(ctx, LockWrite, tenantID); err != nil {
+			return err
+		}
+		if job, err = replay(ctx, tx, tenantID, req.IdempotencyKey, req.RequestHash); err != nil || job != nil {
+			replayed = job != nil
+			return err
+		}
+		now := tx.Now
+		job = &vintry.ImportJob{
+			TenantID: tenantID, UserID: tx.Principal.UserID, Source: vintry.SourceAPI,
+			Status: vintry.StatusProcessing, Args: req.Args, CreatedAt: now, StartedAt: &now,
+		}
+		if err := InsertJob(ctx, tx, job); err != nil {
+			return err
+		}
+		if err := s.putBytes(ctx, tx, job, vintry.FileInput, input); err != nil {
+			return err
+		}
+		if err := s.runImport(ctx, tx, job, importer.SliceSource(req.Rows)); err != nil {
+			return err
+		}
+		return rememberKey(ctx, tx, tenantID, req.IdempotencyKey, req.RequestHash, job.ID)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return job, replayed, nil
+}
+
+// runImport decides the rows of src against the transaction's state, applies
+// the changes with the engine's import writer (unless the job is a dry run
+// or fails as a whole), stores the result files and finishes the job
+// record. The caller holds the tenant's write lock.
+func (s *Service) runImport(ctx context.Context, tx *Tx, job *vintry.ImportJob, src importer.Source) error {
+	out, err := importer.Apply(ctx, tx.Engine.ImportWriter(job.TenantID, job.ID), job.Args, src)
+	if err != nil {
+		return err
+	}
+	if s.FaultApplyDelay > 0 {
+		// Fault injection for crash tests: hold the apply transaction open.
+		select {
+		case <-time.After(s.FaultApplyDelay):
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	job.Status, job.Summary, job.Errors = out.Status, out.Summary, out.Errors
+	return s.finishWithFiles(ctx, tx, job, out, src)
+}
+
+// finishWithFiles stores an import's result files, rendered from its rows
+// (src) and outcome as they are stored, and the job's final state: queued,
+// so a small job's files and state go in one round trip where the engine
+// batches.
+func (s *Service) finishWithFiles(ctx context.Context, tx *Tx, job *vintry.ImportJob, out *importer.Outcome, src importer.Source) error {
+	for _, f := range ResultFiles(out, src) {
+		if err := s.PutFile(ctx, tx, job, f.Kind, f.Render); err != nil {
+			return err
+		}
+	}
+	// The job finishes now, after its apply and files, not when its
+	// transaction began.
+	done := s.d.Now()
+	job.StepsDone, job.CompletedAt = len(vintry.JobSteps), &done
+	if err := FinishJob(ctx, tx, job); err != nil {
+		return err
+	}
+	return JobFinished(ctx, tx, job)
+}
+
+// JobFinished is the one hook of every transition of a job to a terminal
+// status, called inside that transition's transaction: the deliveries its
+// event raises (InsertDeliveries) are written and queued in the same commit.
+func JobFinished(ctx context.Context, tx *Tx, job *vintry.ImportJob) error {
+	ids, err := InsertDeliveries(ctx, tx, job)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	return tx.Engine.EnqueueWebhooks(ctx, ids)
+}
+
+// replay returns the job an idempotency key already stands for, nil when the
+// key is new (or empty), or EINVALID when it was used with another request.
+func replay(ctx context.Context, tx *Tx, tenantID int64, key string, hash []byte) (*vintry.ImportJob, error) {
+	if key == "" {
+		return nil, nil
+	}
+	jobID, err := findIdempotentJob(ctx, tx, tenantID, key, hash)
+	if err != nil || jobID == 0 {
+		return nil, err
+	}
+	return FindJob(ctx, tx, tenantID, jobID)
+}
+
+// rememberKey records that an idempotency key stands for a job. When a
+// concurrent request (of the other import method, which takes another lock)
+// recorded the key first, the transaction runs again and replays its job.
+func rememberKey(ctx context.Context, tx *Tx, tenantID int64, key string, hash []byte, jobID int64) error {
+	if key == "" {
+		return nil
+	}
+	n, err := tx.Exec(ctx, `INSERT INTO idempotency_keys (tenant_id, key, request_hash, job_id, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (tenant_id, key) DO NOTHING`, tenantID, Opaque(key), hash, jobID, tx.Now)
+	if err == nil && n == 0 {
+		return ErrRetry
+	}
+	return err
+}
+
+// findIdempotentJob returns the job recorded for an idempotency key within
+// the window, 0 if there is none, or EINVALID when the key was used with a
+// different request. An expired key is forgotten.
+func findIdempotentJob(ctx context.Context, tx *Tx, tenantID int64, key string, want []byte) (int64, error) {
+	var hash []byte
+	var jobID int64
+	var created time.Time
+	err := tx.QueryRow(ctx, `SELECT request_hash, job_id, created_at FROM idempotency_keys WHERE tenant_id = ? AND key = ?`,
+		tenantID, Opaque(key)).Scan(&hash, &jobID, &created)
+	if errors.Is(err, ErrNoRows) {
+		return 0, nil
+	} else if err != nil {
+		return 0, err
+	}
+	if tx.Now.Sub(created) >= vintry.IdempotencyWindow {
+		_, err := tx.Exec(ctx, `DELETE FROM idempotency_keys WHERE tenant_id = ? AND key = ?`, tenantID, Opaque(key))
+		return 0, err
+	}
+	if !bytes.Equal(hash, want) {
+		return 0, vintry.FieldError("Idempotency-Key", vintry.MsgIdempotencyMismatch)
+	}
+	return jobID, nil
+}
+
+// QueueImport implements vintry.JobQueue. It holds the tenant's queue lock,
+// so the tenant's job ids follow the order in which uploads commit, on
+// every node.
+func (s *Service) QueueImport(ctx context.Context, req vintry.QueueRequest) (*vintry.ImportJob, bool, error) {
+	var job *vintry.ImportJob
+	var replayed bool
+	err := s.d.Update(ctx, func(tx *Tx) error {
+		job, replayed = nil, false
+		tenantID, err := tx.TenantID()
+		if err != nil {
+			return err
+		}
+		if err := tx.Lock(ctx, LockQueue, tenantID); err != nil {
+			return err
+		}
+		if job, err = replay(ctx, tx, tenantID, req.IdempotencyKey, req.RequestHash); err != nil || job != nil {
+			replayed = job != nil
+			return err
+		}
+		job = &vintry.ImportJob{
+			TenantID: tenantID, UserID: tx.Principal.UserID, Source: vintry.SourceCSV, Status: vintry.StatusPending,
+			Args: req.Args, FileName: req.FileName, StepsDone: 1, CreatedAt: tx.Now,
+		}
+		if req.MappingProfile != "" {
+			job.Log = []string{vintry.MappingProfileLog(req.MappingProfile)}
+		}
+		if err := InsertJob(ctx, tx, job); err != nil {
+			return err
+		}
+		if err := tx.Queue(ctx, `UPDATE import_jobs SET field_mappings = ?, mapping_profile = ? WHERE id = ?`,
+			req.FieldMappings, req.MappingProfile, job.ID); err != nil {
+			return err
+		}
+		if err := s.putBytes(ctx, tx, job, vintry.FileInput, req.File); err != nil {
+			return err
+		}
+		if err := tx.Engine.EnqueueImport(ctx, job.ID); err != nil {
+			return err
+		}
+		return rememberKey(ctx, tx, tenantID, req.IdempotencyKey, req.RequestHash, job.ID)
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return job, replayed, nil
+}
+
+// StartImportJob marks a queued job processing and returns it with its
+// mappings (CopyJobInput reads its upload). A job already finished (its
+// completion committed, the queue's acknowledgement lost) is returned as it
+// is, for the worker to skip. Wait is set while an earlier CSV job of the
+// tenant is unfinished: the check reads committed state, so it holds
+// whichever node runs which job.
+func (s *Service) StartImportJob(ctx context.Context, jobID int64) (*vintry.QueuedImport, error) {
+	q := &vintry.QueuedImport{}
+	err := s.d.Update(ctx, func(tx *Tx) error {
+		*q = vintry.QueuedImport{}
+		job, err := findJobForWorker(ctx, tx, jobID)
+		q.Job = job
+		if err != nil || job.Status.Terminal() {
+			return err
+		}
+		err = tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM import_jobs WHERE tenant_id = ? AND id < ?
+			AND source = 'csv' AND status IN ('pending', 'processing'))`, job.TenantID, job.ID).Scan(&q.Wait)
+		if err != nil || q.Wait {
+			return err
+		}
+		if job.StartedAt == nil {
+			now := tx.Now
+			job.StartedAt = &now
+		}
+		job.Status = vintry.StatusProcessing
+		if _, err := tx.Exec(ctx, `UPDATE import_jobs SET status = ?, started_at = ? WHERE id = ?`,
+			string(job.Status), job.StartedAt, job.ID); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT field_mappings, mapping_profile FROM import_jobs WHERE id = ?`,
+			job.ID).Scan(&q.FieldMappings, &q.MappingProfile)
+	})
+	return q, err
+}
+
+// findJobForWorker loads a job by id alone (workers act for the job's own
+// tenant, not for a request's principal) and locks its row until the
+// transaction ends: only one transaction at a time can start or finish the
+// job, and the next sees what the last one committed.
+func findJobForWorker(ctx context.Context, tx *Tx, jobID int64) (*vintry.ImportJob, error) {
+	j, err := ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
+	if errors.Is(err, ErrNoRows) {
+		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
+	}
+	return j, err
+}
+
+// SetImportProgress records that a running job finished stepsDone steps.
+// It reports false when the job is no longer processing (it was
+// cancelled), for the worker to stop.
+func (s *Service) SetImportProgress(ctx context.Context, jobID int64, stepsDone int, log []string) (bool, error) {
+	var running bool
+	err := s.d.Update(ctx, func(tx *Tx) error {
+		n, err := tx.Exec(ctx, `UPDATE import_jobs SET steps_done = ?, log = ? WHERE id = ? AND status = 'processing'`,
+			stepsDone, jsonText(nonNil(log)), jobID)
+		running = n > 0
+		return err
+	})
+	return running, err
+}
+
+// FinishImport applies the rows of running job jobID in tx and stores its
+// result files and final state (the engine's FinishImportJob adds the
+// queue's acknowledgement to the same transaction, so the job's effect
+// happens exactly once even when two nodes run it: the job's row is locked
+// first, and the tenant's write lock before the rows are decided). A job
+// already finished is returned as it is.
+func (s *Service) FinishImport(ctx context.Context, tx *Tx, jobID int64, rows importer.Source, log []string) (*vintry.ImportJob, error) {
+	job, err := findJobForWorker(ctx, tx, jobID)
+	if err != nil || job.Status.Terminal() {
+		return job, err
+	}
+	if err := tx.Lock(ctx, LockWrite, job.TenantID); err != nil {
+		return nil, err
+	}
+	job.Log = log
+	return job, s.runImport(ctx, tx, job, rows)
+}
+
+// FailImport ends job jobID, whose file could not be processed, in tx:
+// nothing is written, the reason is the job's error.
+func (s *Service) FailImport(ctx context.Context, tx *Tx, jobID int64, reason string, log []string) (*vintry.ImportJob, error) {
+	job, err := findJobForWorker(ctx, tx, jobID)
+	if err != nil || job.Status.Terminal() {
+		return job, err
+	}
+	job.Status, job.Log = vintry.StatusFailed, append(append([]string(nil), log...), reason)
+	out := importer.FailedOutcome(reason)
+	job.Errors = out.Errors
+	return job, s.finishWithFiles(ctx, tx, job, out, importer.SliceSource(nil))
+}
