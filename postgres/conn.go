@@ -75,6 +75,10 @@ func (dialect) ListAppend(column string) string { return `array_append(` + colum
 func (dialect) LockRow() string                 { return " FOR UPDATE" }
 func (dialect) SkipLocked() string              { return " FOR UPDATE SKIP LOCKED" }
 func (dialect) In(column string) string         { return column + ` = ANY (?)` }
+func (dialect) JSONRows(alias string) string {
+	return `jsonb_array_elements(CAST(? AS jsonb)) AS ` + alias + `(value)`
+}
+func (dialect) Date(expr string) string { return `CAST(` + expr + ` AS date)` }
 
 // querier is a transaction or a pool.
 type querier interface {

@@ -102,7 +102,10 @@ func (r revertTx) InsertRevertJob(ctx context.Context, rev *vintry.ImportJob) er
 
 func (r revertTx) WriteRevert(ctx context.Context, rev *vintry.ImportJob, deletes []int64, updates, restores []store.RevertItem) error {
 	if len(deletes) > 0 {
-		if err := r.deleteRecords(ctx, r.tenantID, deletes, rev.ID); err != nil {
+		if err := store.DeleteRecords(ctx, r.store(), r.tenantID, deletes, rev.ID); err != nil {
+			return err
+		}
+		if err := r.store().Flush(ctx); err != nil { // before the restores below
 			return err
 		}
 	}
@@ -274,4 +277,13 @@ func revertState(qty pgtype.Numeric, uomID *int64, uom *string) *store.RevertSta
 		return nil
 	}
 	return &store.RevertState{Quantity: q, UOMID: value(uomID), UOM: value(uom)}
+}
+
+// value returns *p, or the zero value for nil.
+func value[T any](p *T) T {
+	if p == nil {
+		var zero T
+		return zero
+	}
+	return *p
 }

@@ -18,16 +18,6 @@ func validText(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
-// validTexts returns the values of list that validText accepts.
-func validTexts(list []string) []string {
-	out := make([]string, 0, len(list))
-	for _, s := range list {
-		if validText(s) {
-			out = append(out, s)
-		}
-	}
-	return out
-}
 
 // storableText returns s with NUL and each byte that is not UTF-8 replaced
 // by U+FFFD (as encoding/json shows such bytes), for free text that is

@@ -73,6 +73,8 @@ func (dialect) ListAppend(column string) string { return `json_insert(` + column
 func (dialect) LockRow() string                 { return "" }
 func (dialect) SkipLocked() string              { return "" }
 func (dialect) In(column string) string         { return column + ` IN (SELECT value FROM json_each(?))` }
+func (dialect) JSONRows(alias string) string    { return `json_each(?) AS ` + alias }
+func (dialect) Date(expr string) string         { return expr }
 
 // noLock is store.Tx.Lock: SQLite's one writer already serializes every
 // write transaction.

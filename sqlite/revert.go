@@ -98,7 +98,7 @@ func (r revertTx) InsertRevertJob(ctx context.Context, rev *vintry.ImportJob) er
 
 func (r revertTx) WriteRevert(ctx context.Context, rev *vintry.ImportJob, deletes []int64, updates, restores []store.RevertItem) error {
 	if len(deletes) > 0 {
-		if err := r.deleteRecords(ctx, r.tenantID, deletes, rev.ID); err != nil {
+		if err := store.DeleteRecords(ctx, r.store(), r.tenantID, deletes, rev.ID); err != nil {
 			return err
 		}
 	}

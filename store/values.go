@@ -60,4 +60,11 @@ type Dialect interface {
 	// In is a condition: column is one of the values of a list argument
 	// (?: Strings, Ints or IDs), of any length.
 	In(column string) string
+	// JSONRows is a FROM item: the elements of a JSON array argument (?, a
+	// string), as rows of one column value, under alias; `alias.value ->>
+	// N` reads an element's Nth item as text on every engine.
+	JSONRows(alias string) string
+	// Date is a text expression read as a date, to compare with a date
+	// column.
+	Date(expr string) string
 }
