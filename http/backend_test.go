@@ -118,6 +118,7 @@ func openPostgres(t *testing.T, dbOpts []func(*sqlite.DB), cfg jobs.Config) (*te
 		o(stand)
 	}
 	pdb.Now, pdb.PasswordParams, pdb.FaultApplyDelay = stand.Now, stand.PasswordParams, stand.FaultApplyDelay
+	pdb.RevertChunk, pdb.FilePartSize = stand.RevertChunk, stand.FilePartSize
 	queue, err := jobs.StartPostgres(ctx, pdb, cfg)
 	if err != nil {
 		pdb.Close()

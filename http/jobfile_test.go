@@ -2,6 +2,7 @@ package http_test
 
 import (
 	"bytes"
+	"encoding/csv"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -236,4 +237,69 @@ func TestJobIsolation(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestGeneratedFilesSafeCells: with master data named as spreadsheet
+// formulas, every file Vintry generates — a JSON import's (its input
+// included, rendered from the payload), a CSV job's and a revert's — holds
+// no cell that starts with =, +, - (but a negative number), @, tab or CR.
+func TestGeneratedFilesSafeCells(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	tn := e.newTenant("acme", true)
+	for kind, body := range map[string]string{
+		"items": `[{"name":"=HYPERLINK(\"http://x.example\")"},{"name":"+1 cab"},{"name":"@cmd"},{"name":"-x"}]`,
+		"lots":  `[{"name":"=lot"}]`,
+		"uoms":  `[{"name":"+Barrel","abbreviation":"-bbl"}]`,
+	} {
+		if res := e.do("POST", "/acme/api/v1/"+kind, tn.AdminToken, body); res.Status != http.StatusOK {
+			t.Fatalf("%s: %d %s", kind, res.Status, res.Body)
+		}
+	}
+	records := []map[string]any{
+		rec(`=HYPERLINK("http://x.example")`, "SS-01", "=lot", "2024-01-01", "5", "gal"),
+		rec("+1 cab", "SS-01", "=lot", "2024-01-01", "5", "-bbl"),
+		rec("@cmd", "SS-02", "=lot", "2024-01-01", "5", "+Barrel"),
+		rec("-x", "SS-02", "=lot", "2024-01-01", "-5", "gal"),       // a row error: the negative number stays
+		rec("=\tnope", "SS-02", "=lot", "2024-01-01", "1", "\rgal"), // a row error echoing tab and CR
+	}
+	jsonJob := e.importJSON(tn, importBody(true, true, true, records...)).Content.JobLogID
+	upload := "item_name,bin_name,lot_name,date_filled,quantity,uom\n" +
+		"\"@cmd\",SS-01,=lot,2024-02-02,7,gal\n" + "\"=nope\",SS-01,=lot,2024-02-02,7,gal\n"
+	csvJob := e.importCSV(tn, []byte(upload), argsContinue)
+	revertJob := e.revert(tn, jsonJob, nil).Content.JobLogID
+	for _, job := range []jobView{e.readJob(tn, jsonJob), csvJob, e.readJob(tn, revertJob)} {
+		if len(job.Files) < 3 {
+			t.Errorf("job %d has files %v", job.JobLogID, job.Files)
+		}
+		for kind, paths := range job.Files {
+			if kind == "input" && job.JobLogID == csvJob.JobLogID {
+				continue // the upload as sent
+			}
+			for _, p := range paths {
+				r := csv.NewReader(bytes.NewReader(e.download(tn, p)))
+				r.FieldsPerRecord = -1
+				cells, err := r.ReadAll()
+				if err != nil {
+					t.Fatalf("%s: %v", p, err)
+				}
+				for i, row := range cells {
+					for _, c := range row {
+						if unsafeCell(c) {
+							t.Errorf("%s line %d: cell %q", p, i+1, c)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+// unsafeCell reports whether a spreadsheet could read c as a formula.
+func unsafeCell(c string) bool {
+	if c == "" || !strings.ContainsAny(c[:1], "=+-@\t\r") {
+		return false
+	}
+	_, err := strconv.ParseFloat(c, 64)
+	return c[0] != '-' || err != nil
 }

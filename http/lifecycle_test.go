@@ -502,21 +502,21 @@ func TestRevertKeyTakenLater(t *testing.T) {
 	e.wantSnapshot(tn, withB, "after reverting the forced revert")
 }
 
-// TestRevertInChunks reverts a job of 5000 records, more than a revert plans
-// and writes at once (2000): conflicts found in later chunks refuse the
+// TestRevertInChunks reverts a job of 50 records, more than a revert plans
+// and writes at once (7 here, RevertChunk): conflicts found in later chunks refuse the
 // revert with all of them and change nothing; with skip_conflicts every
 // other record is reverted exactly, and the job and its files count every
 // record once.
 func TestRevertInChunks(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, func(c *vhttp.Config) { c.MaxRecords = 5000 })
+	e := newEnv(t, func(db *sqlite.DB) { db.RevertChunk = 7 })
 	tn := e.newTenant("chunks", true)
 	day := func(i int) string {
 		return time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i).Format(time.DateOnly)
 	}
 	var a, b []map[string]any
-	for i := range 5000 {
-		if i < 2500 {
+	for i := range 50 {
+		if i < 25 {
 			a = append(a, rec("124", "SS-01", "FG-GEN-LOT", day(i), "5", "gal"))
 		}
 		b = append(b, rec("124", "SS-01", "FG-GEN-LOT", day(i), "6", "gal"))
@@ -524,13 +524,13 @@ func TestRevertInChunks(t *testing.T) {
 	e.mustImport(tn, a...)
 	before := e.snapshot(tn)
 	jobB := e.mustImport(tn, b...)
-	if jobB.Summary != (summary{Total: 5000, Created: 2500, Updated: 2500}) {
+	if jobB.Summary != (summary{Total: 50, Created: 25, Updated: 25}) {
 		t.Fatalf("import B: %+v", jobB.Summary)
 	}
-	// Later changes, in the second and third chunks of B's records.
-	e.mustImport(tn, rec("124", "SS-01", "FG-GEN-LOT", day(2100), "9", "gal"))
+	// Later changes, in the second and the seventh chunk of B's records.
+	e.mustImport(tn, rec("124", "SS-01", "FG-GEN-LOT", day(10), "9", "gal"))
 	res := e.do("POST", "/"+tn.Slug+"/api/v1/inventory/batch-delete", tn.MemberToken,
-		fmt.Sprintf(`{"rows":[{"item":"124","bin":"SS-01","lot":"FG-GEN-LOT","date_filled":%q}]}`, day(4900)))
+		fmt.Sprintf(`{"rows":[{"item":"124","bin":"SS-01","lot":"FG-GEN-LOT","date_filled":%q}]}`, day(45)))
 	if res.Status != http.StatusOK {
 		t.Fatalf("batch delete: %d %s", res.Status, res.Body)
 	}
@@ -544,35 +544,35 @@ func TestRevertInChunks(t *testing.T) {
 	for _, c := range refused.Content.Conflicts {
 		dates = append(dates, c.DateFilled+" "+c.Change)
 	}
-	if !slices.Equal(dates, []string{day(2100) + " updated", day(4900) + " deleted"}) {
+	if !slices.Equal(dates, []string{day(10) + " updated", day(45) + " deleted"}) {
 		t.Errorf("conflicts = %v", dates)
 	}
 	e.wantSnapshot(tn, changed, "after the refused revert")
 
 	r := e.revert(tn, jobB.JobLogID, `{"skip_conflicts":true}`)
-	if r.Revert.Deleted != 2499 || r.Revert.Restored != 2499 || r.Revert.Recreated != 0 || len(r.Revert.Conflicts) != 2 ||
+	if r.Revert.Deleted != 24 || r.Revert.Restored != 24 || r.Revert.Recreated != 0 || len(r.Revert.Conflicts) != 2 ||
 		r.Content.Status != "completed_with_errors" {
 		t.Fatalf("revert: %+v, status %s", r.Revert, r.Content.Status)
 	}
 	want := map[int64]string{}
 	for id, s := range before {
 		want[id] = s
-		if strings.Contains(s, day(2100)+" ") {
+		if strings.Contains(s, day(10)+" ") {
 			want[id] = changed[id] // the conflict left as it is
 		}
 	}
 	e.wantSnapshot(tn, want, "after the revert")
 	job := e.readJob(tn, r.Content.JobLogID)
-	if job.Summary != (summary{Total: 5000, Updated: 2499, Failed: 2}) {
+	if job.Summary != (summary{Total: 50, Updated: 24, Failed: 2}) {
 		t.Errorf("revert job: %+v", job.Summary)
 	}
 	output := fileRecords(t, e.jobFile(tn, r.Content, "output"))
-	if len(output) != 5001 {
-		t.Fatalf("output file has %d lines, want 5001", len(output))
+	if len(output) != 51 {
+		t.Fatalf("output file has %d lines, want 51", len(output))
 	}
 	lines := column(t, output, "line")
-	if lines[0] != "2" || lines[4999] != "5001" {
-		t.Errorf("output lines run %s..%s", lines[0], lines[4999])
+	if lines[0] != "2" || lines[49] != "51" {
+		t.Errorf("output lines run %s..%s", lines[0], lines[49])
 	}
 	if errs := fileRecords(t, e.jobFile(tn, r.Content, "errors")); len(errs) != 3 {
 		t.Errorf("errors file has %d lines, want 3", len(errs))

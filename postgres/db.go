@@ -134,20 +134,9 @@ type Tx struct {
 	st        *store.Tx // the store's view of it (store)
 }
 
-// tenantID returns the tenant of the transaction's principal; storage scopes
-// every tenant query by it, so no caller can forget to.
-func (tx *Tx) tenantID() (int64, error) {
-	if tx.principal.TenantID == 0 {
-		return 0, vintry.Errorf(vintry.EUNAUTHORIZED, vintry.MsgUnauthenticated)
-	}
-	return tx.principal.TenantID, nil
-}
-
 // Advisory lock classes. Locks are database-wide, so a key also hashes the
 // schema: deployments (or test runs) in other schemas never wait on ours.
 const (
-	lockWrite = store.LockWrite
-	lockQueue = store.LockQueue
 	// lockMigrate serializes schema migrations of nodes starting together.
 	lockMigrate  = "migrate"
 	lockProfiles = store.LockProfiles

@@ -6,7 +6,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/importer"
-	"github.com/vintry/vintry/store"
 )
 
 // FinishImportJob applies a running job's rows, stores its result files and
@@ -40,9 +39,4 @@ func (db *DB) FailImportJob(ctx context.Context, jobID int64, reason string, log
 		return complete(ctx, tx.Tx)
 	})
 	return job, err
-}
-
-// findImportJob returns job id of tenant tenantID (store.FindJob).
-func (tx *Tx) findImportJob(ctx context.Context, tenantID, id int64) (*vintry.ImportJob, error) {
-	return store.FindJob(ctx, tx.store(), tenantID, id)
 }

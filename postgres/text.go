@@ -18,7 +18,6 @@ func validText(s string) bool {
 	return utf8.ValidString(s) && !strings.ContainsRune(s, 0)
 }
 
-
 // storableText returns s with NUL and each byte that is not UTF-8 replaced
 // by U+FFFD (as encoding/json shows such bytes), for free text that is
 // stored as the client sent it (a file name, the field_mappings JSON).

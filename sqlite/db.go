@@ -181,15 +181,6 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, fn func(*Tx) error) error 
 	return nil
 }
 
-// tenantID returns the tenant of the transaction's principal; storage scopes
-// every tenant query by it, so no caller can forget to.
-func (tx *Tx) tenantID() (int64, error) {
-	if tx.principal.TenantID == 0 {
-		return 0, vintry.Errorf(vintry.EUNAUTHORIZED, vintry.MsgUnauthenticated)
-	}
-	return tx.principal.TenantID, nil
-}
-
 func formatTime(t time.Time) string { return t.UTC().Format(timeFormat) }
 
 func parseTime(s string) time.Time {

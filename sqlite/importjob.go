@@ -7,7 +7,6 @@ import (
 
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/importer"
-	"github.com/vintry/vintry/store"
 )
 
 // FinishImportJob applies a running job's rows, stores its result files and
@@ -52,19 +51,6 @@ func (db *DB) RequeueOrphanedJobs(ctx context.Context) (int64, error) {
 		return 0, mapError(err)
 	}
 	return res.RowsAffected()
-}
-
-// findImportJob returns job id of tenant tenantID (store.FindJob).
-func (tx *Tx) findImportJob(ctx context.Context, tenantID, id int64) (*vintry.ImportJob, error) {
-	return store.FindJob(ctx, tx.store(), tenantID, id)
-}
-
-// nullID returns id, or nil for SQL NULL when it is 0.
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
 }
 
 // nonNil returns s, or an empty slice for nil, so JSON columns hold [] not null.

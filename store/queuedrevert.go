@@ -8,11 +8,10 @@ import (
 	"github.com/vintry/vintry"
 )
 
-// QueueRevert queues the revert of job id in tx, under the tenant's write
+// queueRevert queues the revert of job id in tx, under the tenant's write
 // lock: the pending revert job (with its mode), the link from the job it
-// reverts, and the worker's queue job (enqueue, the engine's, with the revert
-// job's id) are one transaction.
-func QueueRevert(ctx context.Context, tx *Tx, id int64, opts vintry.RevertOptions, enqueue func(revID int64) error) (*vintry.ImportJob, error) {
+// reverts, and the worker's queue job are one transaction.
+func queueRevert(ctx context.Context, tx *Tx, id int64, opts vintry.RevertOptions) (*vintry.ImportJob, error) {
 	tenantID, err := tx.TenantID()
 	if err != nil {
 		return nil, err
@@ -42,17 +41,15 @@ func QueueRevert(ctx context.Context, tx *Tx, id int64, opts vintry.RevertOption
 	if _, err := tx.Exec(ctx, `UPDATE import_jobs SET reverted_by_job_id = ? WHERE id = ?`, rev.ID, job.ID); err != nil {
 		return nil, err
 	}
-	return rev, enqueue(rev.ID)
+	return rev, tx.Engine.EnqueueRevert(ctx, rev.ID)
 }
 
-// RunQueuedRevert runs queued revert job jobID in tx, under its row lock
-// and the tenant's write lock, and then complete (the queue job's
-// completion, the engine's). A revert job already finished is only
-// completed. revertTx returns the engine's RevertTx for a tenant. A
-// conflict comes back as the error of store.RunRevert (ECONFLICT): the
-// engine rolls tx back and ends the job with FailQueuedRevert.
-func RunQueuedRevert(ctx context.Context, tx *Tx, jobID int64, revertTx func(tenantID int64) RevertTx,
-	complete func() error) (*vintry.ImportJob, error) {
+// RunRevertJob runs queued revert job jobID in tx, under its row lock and
+// the tenant's write lock, and then complete (the queue job's completion,
+// the engine's). A revert job already finished is only completed. A
+// conflict comes back as the error of RunRevert (ECONFLICT): the engine
+// rolls tx back and ends the job with FailRevertJob.
+func (s *Service) RunRevertJob(ctx context.Context, tx *Tx, jobID int64, complete func() error) (*vintry.ImportJob, error) {
 	rev, err := ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
 	if errors.Is(err, ErrNoRows) {
 		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
@@ -73,18 +70,17 @@ func RunQueuedRevert(ctx context.Context, tx *Tx, jobID int64, revertTx func(ten
 	if err != nil {
 		return nil, err
 	}
-	if _, err := RunRevert(ctx, revertTx(rev.TenantID), reverted, rev, tx.Now, vintry.RevertOptionsOf(mode)); err != nil {
+	if _, err := RunRevert(ctx, s.revertTx(tx, rev.TenantID), reverted, rev, tx.Now, vintry.RevertOptionsOf(mode), s.RevertChunk); err != nil {
 		return rev, err
 	}
 	return rev, complete()
 }
 
-// FailQueuedRevert ends queued revert job jobID in tx as failed for reason
+// FailRevertJob ends queued revert job jobID in tx as failed for reason
 // (RefuseQueuedRevert), unless it has finished, frees the job it was to
-// revert for another revert, raises the job's event (finished, the
-// engine's) and completes the queue job (complete).
-func FailQueuedRevert(ctx context.Context, tx *Tx, jobID int64, reason error,
-	finished func(*vintry.ImportJob) error, complete func() error) (*vintry.ImportJob, error) {
+// revert for another revert, raises the job's event and completes the
+// queue job (complete).
+func FailRevertJob(ctx context.Context, tx *Tx, jobID int64, reason error, complete func() error) (*vintry.ImportJob, error) {
 	rev, err := ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
 	if errors.Is(err, ErrNoRows) {
 		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
@@ -99,7 +95,7 @@ func FailQueuedRevert(ctx context.Context, tx *Tx, jobID int64, reason error,
 		rev.RevertsJobID, rev.ID); err != nil {
 		return nil, err
 	}
-	if err := finished(rev); err != nil {
+	if err := JobFinished(ctx, tx, rev); err != nil {
 		return nil, err
 	}
 	return rev, complete()

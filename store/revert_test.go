@@ -336,8 +336,6 @@ func (m *memRevertTx) FinishRevert(context.Context, *vintry.ImportJob) error {
 // record at a time: the job, its files and its writes are those of the plan
 // made at once.
 func TestRunRevertInChunks(t *testing.T) {
-	defer func(n int) { revertChunk = n }(revertChunk)
-	revertChunk = 1
 	other := key
 	other.DateFilled = "2024-02-02"
 	in := RevertInput{JobID: job, Created: []int64{1},
@@ -358,18 +356,18 @@ func TestRunRevertInChunks(t *testing.T) {
 	newRev := func() *vintry.ImportJob { return NewRevertJob(reverted, 4, time.Unix(0, 0), vintry.StatusProcessing) }
 
 	refused := &memRevertTx{in: in}
-	_, err = RunRevert(ctx, refused, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{})
+	_, err = RunRevert(ctx, refused, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{}, 1)
 	if vintry.ErrorCode(err) != vintry.ECONFLICT || vintry.ErrorMessage(err) != MsgRevertConflicts(1) || refused.rev != nil {
 		t.Fatalf("without options: %v, revert job %+v", err, refused.rev)
 	}
 	preview := &memRevertTx{in: in}
-	r, err := RunRevert(ctx, preview, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{Preview: true})
+	r, err := RunRevert(ctx, preview, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{Preview: true}, 1)
 	if err != nil || r.Job != nil || preview.rev != nil || len(r.Conflicts) != 1 || r.Deleted != 1 || r.Restored != 1 {
 		t.Fatalf("preview: %+v, %v, wrote %+v", r, err, preview.rev)
 	}
 
 	m := &memRevertTx{in: in}
-	r, err = RunRevert(ctx, m, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{SkipConflicts: true})
+	r, err = RunRevert(ctx, m, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{SkipConflicts: true}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,12 +37,6 @@ type RevertTx interface {
 	FinishRevert(ctx context.Context, rev *vintry.ImportJob) error
 }
 
-// revertChunk is how many records a revert plans and writes at once: its
-// memory is that of a chunk (and 8 bytes a record for the list of ids),
-// whatever the size of the job. A variable so this package's tests can make
-// it small.
-var revertChunk = 2000
-
 // NewRevertJob returns the revert job of reverted by user userID, created
 // at now, with the given status (processing for one run at once, pending
 // for one queued); RunRevert inserts it, or QueueRevert does.
@@ -57,18 +51,18 @@ func NewRevertJob(reverted *vintry.ImportJob, userID int64, now time.Time, statu
 // preview) or a queued one (its id set). It plans the revert chunk by
 // chunk twice: first to decide it (the conflicts, which refuse it unless
 // opts says otherwise; a preview stops there), then to write it, each chunk
-// right after it is planned. A chunk's plan depends only on its own
+// (of chunk records) right after it is planned. A chunk's plan depends only on its own
 // records, the records at their keys and their history, which the writes of
 // other chunks do not change; the second pass must count what the first
 // did, or the revert is refused. The four files are spooled to temporary
 // files, not held in memory.
 func RunRevert(ctx context.Context, tx RevertTx, reverted, rev *vintry.ImportJob, now time.Time,
-	opts vintry.RevertOptions) (*vintry.RevertResult, error) {
+	opts vintry.RevertOptions, chunk int) (*vintry.RevertResult, error) {
 	ids, err := tx.RevertRecordIDs(ctx, reverted.ID)
 	if err != nil {
 		return nil, err
 	}
-	decided, err := decideRevert(ctx, tx, reverted.ID, ids, opts)
+	decided, err := decideRevert(ctx, tx, reverted.ID, ids, opts, chunk)
 	if err != nil || opts.Preview {
 		if decided != nil {
 			return &decided.Result, err
@@ -88,8 +82,8 @@ func RunRevert(ctx context.Context, tx RevertTx, reverted, rev *vintry.ImportJob
 	defer files.close()
 	written := &revertTally{}
 	line := 2
-	for chunk := range chunks(ids, revertChunk) {
-		in, err := tx.RevertInput(ctx, reverted.ID, chunk)
+	for part := range chunks(ids, chunk) {
+		in, err := tx.RevertInput(ctx, reverted.ID, part)
 		if err != nil {
 			return nil, err
 		}
@@ -163,13 +157,13 @@ func RefuseQueuedRevert(rev *vintry.ImportJob, err error, now time.Time) {
 
 // decideRevert plans every chunk without writing: the counts, the
 // conflicts, and whether they refuse the revert.
-func decideRevert(ctx context.Context, tx RevertTx, jobID int64, ids []int64, opts vintry.RevertOptions) (*revertTally, error) {
+func decideRevert(ctx context.Context, tx RevertTx, jobID int64, ids []int64, opts vintry.RevertOptions, chunk int) (*revertTally, error) {
 	t := &revertTally{}
 	var masterData error // reported after the conflicts, as one plan does
 	look := opts
 	look.Preview = true // conflicts are counted, not refused, per chunk
-	for chunk := range chunks(ids, revertChunk) {
-		in, err := tx.RevertInput(ctx, jobID, chunk)
+	for part := range chunks(ids, chunk) {
+		in, err := tx.RevertInput(ctx, jobID, part)
 		if err != nil {
 			return nil, err
 		}

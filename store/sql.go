@@ -149,6 +149,10 @@ type Service struct {
 	// stored as parts 0, 1, 2… of this size (the last one shorter), so no
 	// statement binds or returns a whole large file. Tests make it small.
 	FilePartSize int
+	// RevertChunk is how many records a revert plans and writes at once:
+	// its memory is that of a chunk (and 8 bytes a record for the list of
+	// ids), whatever the size of the job. Tests make it small.
+	RevertChunk int
 	// FaultApplyDelay holds every import's apply transaction open this long
 	// before it commits. Zero in production; crash tests set it.
 	FaultApplyDelay time.Duration
@@ -157,5 +161,5 @@ type Service struct {
 // NewService returns the services over d.
 func NewService(d Driver) *Service {
 	return &Service{d: d, PasswordParams: vintry.DefaultPasswordParams, passwords: vintry.NewPasswords(runtime.NumCPU()),
-		FilePartSize: 1 << 20}
+		FilePartSize: 1 << 20, RevertChunk: 2000}
 }

@@ -67,4 +67,8 @@ type Dialect interface {
 	// Date is a text expression read as a date, to compare with a date
 	// column.
 	Date(expr string) string
+	// OverrideID goes between an INSERT's columns and its VALUES when the
+	// INSERT gives the id of a row (a restored record): " OVERRIDING SYSTEM
+	// VALUE" for an identity column, or "".
+	OverrideID() string
 }
