@@ -16,6 +16,7 @@ import (
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/csvin"
 	"github.com/vintry/vintry/importer"
+	"github.com/vintry/vintry/store"
 )
 
 // ImportArgs are the queue job's arguments: only the import job's id. The
@@ -39,9 +40,9 @@ type Store[TTx any] interface {
 	// FinishImportJob reads the rows from src as it decides and applies
 	// them (and again for the result files).
 	FinishImportJob(ctx context.Context, jobID int64, src importer.Source, log []string,
-		complete func(context.Context, TTx) error) (*vintry.ImportJob, error)
+		complete func(*store.Tx) error) (*vintry.ImportJob, error)
 	FailImportJob(ctx context.Context, jobID int64, reason string, log []string,
-		complete func(context.Context, TTx) error) (*vintry.ImportJob, error)
+		complete func(*store.Tx) error) (*vintry.ImportJob, error)
 }
 
 // ImportWorker runs queued CSV imports.
@@ -140,13 +141,13 @@ func (w *ImportWorker[TTx]) Work(ctx context.Context, job *river.Job[ImportArgs]
 	// do not wait for it forever.
 	reason := fmt.Sprintf("The import could not be processed after %d attempts; nothing was written.", job.Attempt)
 	failed, ferr := w.Store.FailImportJob(ctx, job.Args.JobID, reason, nil,
-		func(ctx context.Context, tx TTx) error { return w.Complete(ctx, tx, job) })
+		func(tx *store.Tx) error { return w.Complete(ctx, native[TTx](tx), job) })
 	w.finished(failed, ferr)
 	return errors.Join(err, ferr)
 }
 
 func (w *ImportWorker[TTx]) work(ctx context.Context, job *river.Job[ImportArgs]) error {
-	complete := func(ctx context.Context, tx TTx) error { return w.Complete(ctx, tx, job) }
+	complete := func(tx *store.Tx) error { return w.Complete(ctx, native[TTx](tx), job) }
 	q, err := w.Store.StartImportJob(ctx, job.Args.JobID)
 	if vintry.ErrorCode(err) == vintry.ENOTFOUND {
 		return river.JobCancel(err)
@@ -234,7 +235,7 @@ func (w *ImportWorker[TTx]) work(ctx context.Context, job *river.Job[ImportArgs]
 // fail ends a job whose file cannot be imported (err is a *vintry.Error; any
 // other error is returned for the attempt to fail).
 func (w *ImportWorker[TTx]) fail(ctx context.Context, jobID int64, err error, log []string,
-	complete func(context.Context, TTx) error) error {
+	complete func(*store.Tx) error) error {
 	var e *vintry.Error
 	if !errors.As(err, &e) {
 		return err

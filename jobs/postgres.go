@@ -33,7 +33,7 @@ const (
 )
 
 // StartPostgres starts the job queue on db's pool, in db's schema, and wires
-// db's EnqueueImport to it. Any number of nodes may run it on one database:
+// db's Queue to it. Any number of nodes may run it on one database:
 // River hands each job to one worker and wakes idle nodes with LISTEN/NOTIFY
 // when a job is queued.
 //
@@ -89,18 +89,7 @@ func StartPostgres(ctx context.Context, db *postgres.DB, cfg Config) (*PostgresQ
 		return nil, err
 	}
 	q.Client = client
-	db.EnqueueImport = func(ctx context.Context, tx pgx.Tx, jobID int64) error {
-		_, err := client.InsertTx(ctx, tx, ImportArgs{JobID: jobID}, nil)
-		return err
-	}
-	db.EnqueueRevert = func(ctx context.Context, tx pgx.Tx, jobID int64) error {
-		_, err := client.InsertTx(ctx, tx, RevertArgs{JobID: jobID}, nil)
-		return err
-	}
-	db.EnqueueWebhooks = func(ctx context.Context, tx pgx.Tx, deliveryIDs []int64) error {
-		_, err := client.InsertManyTx(ctx, tx, cfg.webhookJobs(deliveryIDs))
-		return err
-	}
+	db.Queue = enqueuer[pgx.Tx]{client: client, cfg: cfg}
 	if cfg.Workers == 0 {
 		return q, nil
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/riverqueue/river"
 	"github.com/vintry/vintry"
+	"github.com/vintry/vintry/store"
 )
 
 // RevertArgs are a queued revert's arguments: the revert job's id (its
@@ -24,9 +25,9 @@ func (RevertArgs) Kind() string { return "inventory_revert" }
 // committed together with the revert.
 type RevertStore[TTx any] interface {
 	// RunQueuedRevert runs the revert, or fails it for its conflicts.
-	RunQueuedRevert(ctx context.Context, jobID int64, complete func(context.Context, TTx) error) (*vintry.ImportJob, error)
+	RunQueuedRevert(ctx context.Context, jobID int64, complete func(*store.Tx) error) (*vintry.ImportJob, error)
 	// FailQueuedRevert ends it as failed for reason.
-	FailQueuedRevert(ctx context.Context, jobID int64, reason error, complete func(context.Context, TTx) error) (*vintry.ImportJob, error)
+	FailQueuedRevert(ctx context.Context, jobID int64, reason error, complete func(*store.Tx) error) (*vintry.ImportJob, error)
 }
 
 // RevertWorker runs queued reverts (vintry.JobLifecycle.QueueRevert).
@@ -57,7 +58,7 @@ func (w *RevertWorker[TTx]) Work(ctx context.Context, job *river.Job[RevertArgs]
 		return err
 	}
 	defer release()
-	complete := func(ctx context.Context, tx TTx) error { return w.Complete(ctx, tx, job) }
+	complete := func(tx *store.Tx) error { return w.Complete(ctx, native[TTx](tx), job) }
 	_, err = w.Store.RunQueuedRevert(ctx, job.Args.JobID, complete)
 	if vintry.ErrorCode(err) == vintry.ENOTFOUND {
 		return river.JobCancel(err)

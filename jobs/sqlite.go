@@ -34,18 +34,7 @@ func StartSQLite(ctx context.Context, db *sqlite.DB, cfg Config) (*river.Client[
 	if err != nil {
 		return nil, err
 	}
-	db.EnqueueImport = func(ctx context.Context, tx *sql.Tx, jobID int64) error {
-		_, err := client.InsertTx(ctx, tx, ImportArgs{JobID: jobID}, nil)
-		return err
-	}
-	db.EnqueueRevert = func(ctx context.Context, tx *sql.Tx, jobID int64) error {
-		_, err := client.InsertTx(ctx, tx, RevertArgs{JobID: jobID}, nil)
-		return err
-	}
-	db.EnqueueWebhooks = func(ctx context.Context, tx *sql.Tx, deliveryIDs []int64) error {
-		_, err := client.InsertManyTx(ctx, tx, cfg.webhookJobs(deliveryIDs))
-		return err
-	}
+	db.Queue = enqueuer[*sql.Tx]{client: client, cfg: cfg}
 	if cfg.Workers == 0 {
 		return client, nil
 	}

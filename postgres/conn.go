@@ -46,26 +46,7 @@ func (e engineTx) ImportWriter(tenantID, jobID int64) importer.Writer {
 	return importStore{tx: e.tx, tenantID: tenantID, jobID: jobID}
 }
 
-func (e engineTx) EnqueueImport(ctx context.Context, jobID int64) error {
-	if e.tx.db.EnqueueImport == nil {
-		return errors.New("postgres: no job queue configured")
-	}
-	return e.tx.db.EnqueueImport(ctx, e.tx.Tx, jobID)
-}
-
-func (e engineTx) EnqueueRevert(ctx context.Context, jobID int64) error {
-	if e.tx.db.EnqueueRevert == nil {
-		return errors.New("postgres: no job queue configured")
-	}
-	return e.tx.db.EnqueueRevert(ctx, e.tx.Tx, jobID)
-}
-
-func (e engineTx) EnqueueWebhooks(ctx context.Context, ids []int64) error {
-	if e.tx.db.EnqueueWebhooks == nil {
-		return nil
-	}
-	return e.tx.db.EnqueueWebhooks(ctx, e.tx.Tx, ids)
-}
+func (e engineTx) Native() any { return e.tx.Tx }
 
 // dialect is PostgreSQL's store.Dialect: lists are arrays.
 type dialect struct{}

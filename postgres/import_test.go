@@ -6,10 +6,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/importer"
 	"github.com/vintry/vintry/postgres"
+	"github.com/vintry/vintry/store"
 )
 
 // newTenant creates a tenant with a member and master data (10 bins, items
@@ -154,7 +154,7 @@ func TestConcurrentImportsOfOneTenant(t *testing.T) {
 func TestIdempotencyKeyRaceAcrossMethods(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
-	db.EnqueueImport = func(context.Context, pgx.Tx, int64) error { return nil }
+	db.Queue = noQueue{}
 	ctx := newTenant(t, db, "idem")
 	for i := range 20 {
 		key := fmt.Sprintf("key-%d", i)
@@ -186,7 +186,7 @@ func TestIdempotencyKeyRaceAcrossMethods(t *testing.T) {
 func TestJobFinishesOnceWhenRunTwice(t *testing.T) {
 	t.Parallel()
 	db := openDB(t)
-	db.EnqueueImport = func(context.Context, pgx.Tx, int64) error { return nil }
+	db.Queue = noQueue{}
 	ctx := newTenant(t, db, "twice")
 	job, _, err := db.QueueImport(ctx, vintry.QueueRequest{Args: upsertAll, FileName: "a.csv", File: []byte("x")})
 	if err != nil {
@@ -204,7 +204,7 @@ func TestJobFinishesOnceWhenRunTwice(t *testing.T) {
 				return
 			}
 			finished[i], errs[i] = db.FinishImportJob(ctx, job.ID, importer.SliceSource(rows), nil,
-				func(context.Context, pgx.Tx) error { return nil })
+				func(*store.Tx) error { return nil })
 		})
 	}
 	wg.Wait()

@@ -10,10 +10,10 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/importer"
 	"github.com/vintry/vintry/postgres"
+	"github.com/vintry/vintry/store"
 )
 
 // actAs creates a tenant with an admin and returns a context acting as it.
@@ -65,7 +65,7 @@ func readAll(ctx context.Context, db *postgres.DB, jobID int64, kind vintry.File
 func TestJobFileParts(t *testing.T) {
 	db := openDB(t)
 	db.FilePartSize = 7
-	db.EnqueueImport = func(context.Context, pgx.Tx, int64) error { return nil }
+	db.Queue = noQueue{}
 	ctx := actAs(t, db, "acme")
 	upload := fileBytes(40)
 	job, _, err := db.QueueImport(ctx, vintry.QueueRequest{FileName: "in.csv", File: upload})
@@ -144,3 +144,10 @@ func TestJobFileParts(t *testing.T) {
 		t.Errorf("a file not written yet: %v", err)
 	}
 }
+
+// noQueue is a job queue that takes every job and runs none.
+type noQueue struct{}
+
+func (noQueue) EnqueueImport(context.Context, *store.Tx, int64) error     { return nil }
+func (noQueue) EnqueueRevert(context.Context, *store.Tx, int64) error     { return nil }
+func (noQueue) EnqueueWebhooks(context.Context, *store.Tx, []int64) error { return nil }

@@ -44,14 +44,6 @@ type DB struct {
 	Path string
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
-	// EnqueueImport queues a worker job for an import job inside tx; the job
-	// queue (package jobs) sets it. Without it, CSV imports are refused.
-	EnqueueImport func(ctx context.Context, tx *sql.Tx, jobID int64) error
-	// EnqueueRevert queues a worker job for a queued revert job inside tx.
-	EnqueueRevert func(ctx context.Context, tx *sql.Tx, jobID int64) error
-	// EnqueueWebhooks queues webhook deliveries inside tx; the job queue
-	// sets it. Without it, deliveries are recorded but stay pending.
-	EnqueueWebhooks func(ctx context.Context, tx *sql.Tx, deliveryIDs []int64) error
 }
 
 // Open opens (creating if needed) the database file vintry.db in dir and

@@ -3,7 +3,6 @@ package sqlite_test
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/importer"
 	"github.com/vintry/vintry/sqlite"
+	"github.com/vintry/vintry/store"
 )
 
 // actAs creates a tenant with an admin and returns a context acting as it.
@@ -70,7 +70,7 @@ func TestJobFileParts(t *testing.T) {
 	defer db.Close()
 	db.FilePartSize = 7
 	db.PasswordParams = vintry.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}
-	db.EnqueueImport = func(context.Context, *sql.Tx, int64) error { return nil }
+	db.Queue = noQueue{}
 	ctx := actAs(t, db, "acme")
 	upload := fileBytes(40)
 	job, _, err := db.QueueImport(ctx, vintry.QueueRequest{FileName: "in.csv", File: upload})
@@ -149,3 +149,10 @@ func TestJobFileParts(t *testing.T) {
 		t.Errorf("a file not written yet: %v", err)
 	}
 }
+
+// noQueue is a job queue that takes every job and runs none.
+type noQueue struct{}
+
+func (noQueue) EnqueueImport(context.Context, *store.Tx, int64) error     { return nil }
+func (noQueue) EnqueueRevert(context.Context, *store.Tx, int64) error     { return nil }
+func (noQueue) EnqueueWebhooks(context.Context, *store.Tx, []int64) error { return nil }

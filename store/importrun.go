@@ -95,18 +95,18 @@ func (s *Service) finishWithFiles(ctx context.Context, tx *Tx, job *vintry.Impor
 	if err := FinishJob(ctx, tx, job); err != nil {
 		return err
 	}
-	return JobFinished(ctx, tx, job)
+	return s.jobFinished(ctx, tx, job)
 }
 
-// JobFinished is the one hook of every transition of a job to a terminal
+// jobFinished is the one hook of every transition of a job to a terminal
 // status, called inside that transition's transaction: the deliveries its
 // event raises (InsertDeliveries) are written and queued in the same commit.
-func JobFinished(ctx context.Context, tx *Tx, job *vintry.ImportJob) error {
+func (s *Service) jobFinished(ctx context.Context, tx *Tx, job *vintry.ImportJob) error {
 	ids, err := InsertDeliveries(ctx, tx, job)
-	if err != nil || len(ids) == 0 {
+	if err != nil || len(ids) == 0 || s.Queue == nil {
 		return err
 	}
-	return tx.Engine.EnqueueWebhooks(ctx, ids)
+	return s.Queue.EnqueueWebhooks(ctx, tx, ids)
 }
 
 // replay returns the job an idempotency key already stands for, nil when the
@@ -165,6 +165,9 @@ func findIdempotentJob(ctx context.Context, tx *Tx, tenantID int64, key string, 
 // so the tenant's job ids follow the order in which uploads commit, on
 // every node.
 func (s *Service) QueueImport(ctx context.Context, req vintry.QueueRequest) (*vintry.ImportJob, bool, error) {
+	if s.Queue == nil {
+		return nil, false, errNoQueue
+	}
 	var job *vintry.ImportJob
 	var replayed bool
 	err := s.d.Update(ctx, func(tx *Tx) error {
@@ -197,7 +200,7 @@ func (s *Service) QueueImport(ctx context.Context, req vintry.QueueRequest) (*vi
 		if err := s.putBytes(ctx, tx, job, vintry.FileInput, req.File); err != nil {
 			return err
 		}
-		if err := tx.Engine.EnqueueImport(ctx, job.ID); err != nil {
+		if err := s.Queue.EnqueueImport(ctx, tx, job.ID); err != nil {
 			return err
 		}
 		return rememberKey(ctx, tx, tenantID, req.IdempotencyKey, req.RequestHash, job.ID)
@@ -269,33 +272,54 @@ func (s *Service) SetImportProgress(ctx context.Context, jobID int64, stepsDone 
 	return running, err
 }
 
-// FinishImport applies the rows of running job jobID in tx and stores its
-// result files and final state (the engine's FinishImportJob adds the
-// queue's acknowledgement to the same transaction, so the job's effect
-// happens exactly once even when two nodes run it: the job's row is locked
-// first, and the tenant's write lock before the rows are decided). A job
-// already finished is returned as it is.
-func (s *Service) FinishImport(ctx context.Context, tx *Tx, jobID int64, rows importer.Source, log []string) (*vintry.ImportJob, error) {
-	job, err := findJobForWorker(ctx, tx, jobID)
-	if err != nil || job.Status.Terminal() {
-		return job, err
-	}
-	if err := tx.Lock(ctx, LockWrite, job.TenantID); err != nil {
-		return nil, err
-	}
-	job.Log = log
-	return job, s.runImport(ctx, tx, job, rows)
+// FinishImportJob applies the rows of running job jobID, stores its result
+// files and final state, and calls complete (the queue's acknowledgement)
+// in the same transaction, so the job's effect happens exactly once even
+// when two nodes run it (a rescued job whose first run was still alive):
+// the job's row is locked first, and the tenant's write lock taken before
+// the rows are decided. A job already finished is only completed.
+func (s *Service) FinishImportJob(ctx context.Context, jobID int64, rows importer.Source, log []string,
+	complete func(*Tx) error) (*vintry.ImportJob, error) {
+	var job *vintry.ImportJob
+	err := s.d.Update(ctx, func(tx *Tx) error {
+		var err error
+		if job, err = findJobForWorker(ctx, tx, jobID); err != nil {
+			return err
+		}
+		if !job.Status.Terminal() {
+			if err := tx.Lock(ctx, LockWrite, job.TenantID); err != nil {
+				return err
+			}
+			job.Log = log
+			if err := s.runImport(ctx, tx, job, rows); err != nil {
+				return err
+			}
+		}
+		return complete(tx)
+	})
+	return job, err
 }
 
-// FailImport ends job jobID, whose file could not be processed, in tx:
-// nothing is written, the reason is the job's error.
-func (s *Service) FailImport(ctx context.Context, tx *Tx, jobID int64, reason string, log []string) (*vintry.ImportJob, error) {
-	job, err := findJobForWorker(ctx, tx, jobID)
-	if err != nil || job.Status.Terminal() {
-		return job, err
-	}
-	job.Status, job.Log = vintry.StatusFailed, append(append([]string(nil), log...), reason)
-	out := importer.FailedOutcome(reason)
-	job.Errors = out.Errors
-	return job, s.finishWithFiles(ctx, tx, job, out, importer.SliceSource(nil))
+// FailImportJob ends job jobID, whose file could not be processed: nothing
+// is written, the reason is the job's error, and complete runs in the same
+// transaction.
+func (s *Service) FailImportJob(ctx context.Context, jobID int64, reason string, log []string,
+	complete func(*Tx) error) (*vintry.ImportJob, error) {
+	var job *vintry.ImportJob
+	err := s.d.Update(ctx, func(tx *Tx) error {
+		var err error
+		if job, err = findJobForWorker(ctx, tx, jobID); err != nil {
+			return err
+		}
+		if !job.Status.Terminal() {
+			job.Status, job.Log = vintry.StatusFailed, append(append([]string(nil), log...), reason)
+			out := importer.FailedOutcome(reason)
+			job.Errors = out.Errors
+			if err := s.finishWithFiles(ctx, tx, job, out, importer.SliceSource(nil)); err != nil {
+				return err
+			}
+		}
+		return complete(tx)
+	})
+	return job, err
 }

@@ -11,7 +11,10 @@ import (
 // queueRevert queues the revert of job id in tx, under the tenant's write
 // lock: the pending revert job (with its mode), the link from the job it
 // reverts, and the worker's queue job are one transaction.
-func queueRevert(ctx context.Context, tx *Tx, id int64, opts vintry.RevertOptions) (*vintry.ImportJob, error) {
+func (s *Service) queueRevert(ctx context.Context, tx *Tx, id int64, opts vintry.RevertOptions) (*vintry.ImportJob, error) {
+	if s.Queue == nil {
+		return nil, errNoQueue
+	}
 	tenantID, err := tx.TenantID()
 	if err != nil {
 		return nil, err
@@ -41,15 +44,34 @@ func queueRevert(ctx context.Context, tx *Tx, id int64, opts vintry.RevertOption
 	if _, err := tx.Exec(ctx, `UPDATE import_jobs SET reverted_by_job_id = ? WHERE id = ?`, rev.ID, job.ID); err != nil {
 		return nil, err
 	}
-	return rev, tx.Engine.EnqueueRevert(ctx, rev.ID)
+	return rev, s.Queue.EnqueueRevert(ctx, tx, rev.ID)
 }
 
-// RunRevertJob runs queued revert job jobID in tx, under its row lock and
-// the tenant's write lock, and then complete (the queue job's completion,
-// the engine's). A revert job already finished is only completed. A
-// conflict comes back as the error of RunRevert (ECONFLICT): the engine
-// rolls tx back and ends the job with FailRevertJob.
-func (s *Service) RunRevertJob(ctx context.Context, tx *Tx, jobID int64, complete func() error) (*vintry.ImportJob, error) {
+// RunQueuedRevert runs queued revert job jobID and, in the same write
+// transaction, complete (the queue job's completion). A revert that
+// conflicts is rolled back and ends failed (FailQueuedRevert).
+func (s *Service) RunQueuedRevert(ctx context.Context, jobID int64, complete func(*Tx) error) (*vintry.ImportJob, error) {
+	var rev *vintry.ImportJob
+	var refused error
+	err := s.d.Update(ctx, func(tx *Tx) error {
+		var err error
+		rev, err = s.runQueuedRevert(ctx, tx, jobID, complete)
+		if refused = nil; vintry.ErrorCode(err) == vintry.ECONFLICT {
+			refused = err
+		}
+		return err
+	})
+	if refused == nil {
+		return rev, err
+	}
+	return s.FailQueuedRevert(ctx, jobID, refused, complete)
+}
+
+// runQueuedRevert runs queued revert job jobID in tx, under its row lock
+// and the tenant's write lock, and then complete. A revert job already
+// finished is only completed. A conflict comes back as the error of
+// RunRevert (ECONFLICT).
+func (s *Service) runQueuedRevert(ctx context.Context, tx *Tx, jobID int64, complete func(*Tx) error) (*vintry.ImportJob, error) {
 	rev, err := ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
 	if errors.Is(err, ErrNoRows) {
 		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
@@ -57,7 +79,7 @@ func (s *Service) RunRevertJob(ctx context.Context, tx *Tx, jobID int64, complet
 		return nil, err
 	}
 	if rev.Status.Terminal() {
-		return rev, complete()
+		return rev, complete(tx)
 	}
 	if err := tx.Lock(ctx, LockWrite, rev.TenantID); err != nil {
 		return nil, err
@@ -73,14 +95,24 @@ func (s *Service) RunRevertJob(ctx context.Context, tx *Tx, jobID int64, complet
 	if _, err := RunRevert(ctx, s.revertTx(tx, rev.TenantID), reverted, rev, tx.Now, vintry.RevertOptionsOf(mode), s.RevertChunk); err != nil {
 		return rev, err
 	}
-	return rev, complete()
+	return rev, complete(tx)
 }
 
-// FailRevertJob ends queued revert job jobID in tx as failed for reason
+// FailQueuedRevert ends queued revert job jobID as failed for reason
 // (RefuseQueuedRevert), unless it has finished, frees the job it was to
 // revert for another revert, raises the job's event and completes the
-// queue job (complete).
-func FailRevertJob(ctx context.Context, tx *Tx, jobID int64, reason error, complete func() error) (*vintry.ImportJob, error) {
+// queue job (complete), in one transaction.
+func (s *Service) FailQueuedRevert(ctx context.Context, jobID int64, reason error, complete func(*Tx) error) (*vintry.ImportJob, error) {
+	var rev *vintry.ImportJob
+	err := s.d.Update(ctx, func(tx *Tx) error {
+		var err error
+		rev, err = s.failQueuedRevert(ctx, tx, jobID, reason, complete)
+		return err
+	})
+	return rev, err
+}
+
+func (s *Service) failQueuedRevert(ctx context.Context, tx *Tx, jobID int64, reason error, complete func(*Tx) error) (*vintry.ImportJob, error) {
 	rev, err := ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
 	if errors.Is(err, ErrNoRows) {
 		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
@@ -95,10 +127,10 @@ func FailRevertJob(ctx context.Context, tx *Tx, jobID int64, reason error, compl
 		rev.RevertsJobID, rev.ID); err != nil {
 		return nil, err
 	}
-	if err := JobFinished(ctx, tx, rev); err != nil {
+	if err := s.jobFinished(ctx, tx, rev); err != nil {
 		return nil, err
 	}
-	return rev, complete()
+	return rev, complete(tx)
 }
 
 // FinishJob stores a job's status, counts, errors and progress.

@@ -44,7 +44,7 @@ func (s *Service) QueueRevert(ctx context.Context, id int64, opts vintry.RevertO
 	var rev *vintry.ImportJob
 	err := s.d.Update(ctx, func(tx *Tx) error {
 		var err error
-		rev, err = queueRevert(ctx, tx, id, opts)
+		rev, err = s.queueRevert(ctx, tx, id, opts)
 		return err
 	})
 	return rev, err
@@ -140,7 +140,7 @@ func (r dbRevertTx) FinishRevert(ctx context.Context, rev *vintry.ImportJob) err
 	if err := r.tx.Queue(ctx, `UPDATE import_jobs SET reverted_by_job_id = ? WHERE id = ?`, rev.ID, rev.RevertsJobID); err != nil {
 		return err
 	}
-	return JobFinished(ctx, r.tx, rev)
+	return r.s.jobFinished(ctx, r.tx, rev)
 }
 
 // RevertRecordIDs returns the ids of the records job jobID created,

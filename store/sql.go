@@ -80,15 +80,25 @@ type TxEngine interface {
 	// ImportWriter returns the engine's tuned import writer for job jobID
 	// of tenant tenantID, in this transaction.
 	ImportWriter(tenantID, jobID int64) importer.Writer
-	// EnqueueImport queues the worker job of CSV import job jobID, to run
-	// once the transaction commits; an error when there is no job queue.
-	EnqueueImport(ctx context.Context, jobID int64) error
-	// EnqueueRevert queues the worker job of queued revert job jobID.
-	EnqueueRevert(ctx context.Context, jobID int64) error
-	// EnqueueWebhooks queues the webhook deliveries ids; without a job
-	// queue they are recorded and stay pending.
-	EnqueueWebhooks(ctx context.Context, ids []int64) error
+	// Native returns the engine's own transaction (*sql.Tx on SQLite,
+	// pgx.Tx on PostgreSQL), in which the job queue inserts and completes
+	// its jobs.
+	Native() any
 }
+
+// Enqueuer is the job queue as the store uses it: each call queues worker
+// jobs inside tx, to run once it commits.
+type Enqueuer interface {
+	// EnqueueImport queues the worker job of CSV import job jobID.
+	EnqueueImport(ctx context.Context, tx *Tx, jobID int64) error
+	// EnqueueRevert queues the worker job of queued revert job jobID.
+	EnqueueRevert(ctx context.Context, tx *Tx, jobID int64) error
+	// EnqueueWebhooks queues the webhook deliveries ids.
+	EnqueueWebhooks(ctx context.Context, tx *Tx, ids []int64) error
+}
+
+// errNoQueue refuses the work that needs a job queue when there is none.
+var errNoQueue = errors.New("store: no job queue configured")
 
 // ErrRetry asks the engine to run the transaction again from the start: it
 // lost a race whose winner has committed (an idempotency key recorded
@@ -153,6 +163,10 @@ type Service struct {
 	// its memory is that of a chunk (and 8 bytes a record for the list of
 	// ids), whatever the size of the job. Tests make it small.
 	RevertChunk int
+	// Queue is the job queue (package jobs sets it). Without it, CSV
+	// imports and queued reverts are refused, and webhook deliveries are
+	// recorded but stay pending.
+	Queue Enqueuer
 	// FaultApplyDelay holds every import's apply transaction open this long
 	// before it commits. Zero in production; crash tests set it.
 	FaultApplyDelay time.Duration
