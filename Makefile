@@ -21,8 +21,8 @@ run: ## Run the server with the demo tenant on 127.0.0.1:8080.
 test: ## Run every test with the race detector (fuzz seed corpora included).
 	go test $(TESTFLAGS) -timeout 45m ./...
 
-test-postgres: ## Run the API, store and CLI tests on PostgreSQL (VINTRY_TEST_POSTGRES, default local).
-	VINTRY_TEST_POSTGRES='$(VINTRY_TEST_POSTGRES)' go test $(TESTFLAGS) -timeout 45m ./http/ ./postgres/... ./cmd/...
+test-postgres: ## Run the API, store (schema parity included) and CLI tests on PostgreSQL (VINTRY_TEST_POSTGRES, default local).
+	VINTRY_TEST_POSTGRES='$(VINTRY_TEST_POSTGRES)' go test $(TESTFLAGS) -timeout 45m ./http/ ./store/ ./postgres/... ./cmd/...
 
 lint: ## gofmt, go vet and staticcheck.
 	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
