@@ -229,4 +229,3 @@ func postgresSchema(t *testing.T, ctx context.Context) []string {
 	slices.Sort(facts)
 	return slices.Compact(facts)
 }
-
