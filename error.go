@@ -3,6 +3,8 @@ package vintry
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // Error codes. Each maps to exactly one HTTP status in the http package; storage
@@ -55,6 +57,47 @@ func Errorf(code, format string, args ...any) *Error {
 // the given field path.
 func FieldError(field, message string) *Error {
 	return &Error{Code: EINVALID, Message: message, Fields: map[string][]string{field: {message}}}
+}
+
+// FieldErrors collects the field errors of a request or batch that is all
+// or nothing: the first message recorded becomes the error's message, and
+// every field keeps all of its messages. The zero value is empty and ready
+// to use.
+type FieldErrors struct {
+	fields map[string][]string
+	first  string
+}
+
+// Add records msg for field.
+func (f *FieldErrors) Add(field, msg string) { f.AddDetail(field, msg, msg) }
+
+// AddDetail records detail for field, and msg as the error's message when
+// it is the first.
+func (f *FieldErrors) AddDetail(field, msg, detail string) {
+	if f.fields == nil {
+		f.fields = map[string][]string{}
+		f.first = msg
+	}
+	f.fields[field] = append(f.fields[field], detail)
+}
+
+// AddAll records every message of fields, in field order, so that which
+// message comes first does not depend on map order.
+func (f *FieldErrors) AddAll(fields map[string][]string) {
+	for _, field := range slices.Sorted(maps.Keys(fields)) {
+		for _, msg := range fields[field] {
+			f.Add(field, msg)
+		}
+	}
+}
+
+// Err returns nil when nothing was recorded, else an EINVALID error with the
+// first message and every field's messages.
+func (f *FieldErrors) Err() error {
+	if f.fields == nil {
+		return nil
+	}
+	return &Error{Code: EINVALID, Message: f.first, Fields: f.fields}
 }
 
 // ErrorCode returns the code of err if it is (or wraps) an *Error, EINTERNAL

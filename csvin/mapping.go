@@ -135,10 +135,10 @@ func (fms FieldMappings) Check() error {
 	if len(fms) == 0 {
 		return vintry.FieldError("field_mappings", "The field_mappings must map at least one CSV header.")
 	}
-	var p problems
+	var p vintry.FieldErrors
 	for _, fm := range fms {
 		if fm.Header == "" {
-			p.add("field_mappings.", "A CSV header in field_mappings is empty.", "")
+			p.Add("field_mappings.", "A CSV header in field_mappings is empty.")
 		}
 	}
 	checkTargets(&p, fms)
@@ -150,12 +150,12 @@ func (fms FieldMappings) Check() error {
 		}
 		if from[col] != "" {
 			msg := fmt.Sprintf("Column '%s' is mapped more than once (from '%s' and '%s')", fm.Target, from[col], fm.Header)
-			p.add("field_mappings."+fm.Header, msg, "")
+			p.Add("field_mappings."+fm.Header, msg)
 			continue
 		}
 		from[col] = fm.Header
 	}
-	return p.err()
+	return p.Err()
 }
 
 // JSON returns the mapping as the JSON object field_mappings takes, in

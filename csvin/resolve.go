@@ -70,7 +70,7 @@ func withSuggestions(err error, header []string, mappings FieldMappings) error {
 
 // checkDuplicateHeaders rejects a header naming a column twice.
 func checkDuplicateHeaders(header []string) error {
-	var p problems
+	var p vintry.FieldErrors
 	count := make(map[string]int, len(header))
 	for _, name := range header {
 		name = strings.TrimSpace(name)
@@ -79,10 +79,10 @@ func checkDuplicateHeaders(header []string) error {
 		}
 		count[name]++
 		if count[name] == 2 {
-			p.add("file", fmt.Sprintf("Duplicate header '%s' in the file", name), "")
+			p.Add("file", fmt.Sprintf("Duplicate header '%s' in the file", name))
 		}
 	}
-	return p.err()
+	return p.Err()
 }
 
 // exactMapping maps each column from the header field of exactly its name
@@ -131,7 +131,7 @@ func headerIndex(header []string) map[string]int {
 // The Message is the first problem in that order; Fields holds them all.
 func resolveMappings(header []string, mappings FieldMappings) (Mapping, error) {
 	idx := headerIndex(header)
-	var p problems
+	var p vintry.FieldErrors
 	checkTargets(&p, mappings)
 	checkSources(&p, mappings, idx)
 	m, targeted := mappedColumns(&p, mappings, idx)
@@ -144,39 +144,39 @@ func resolveMappings(header []string, mappings FieldMappings) (Mapping, error) {
 			m.set(col, i, name)
 			continue
 		}
-		p.add("field_mappings", fmt.Sprintf("Required column '%s' is not mapped", name), "")
+		p.Add("field_mappings", fmt.Sprintf("Required column '%s' is not mapped", name))
 	}
-	if err := p.err(); err != nil {
+	if err := p.Err(); err != nil {
 		return Mapping{}, err
 	}
 	return m, nil
 }
 
 // checkTargets records each mapping whose target is not a column.
-func checkTargets(p *problems, mappings FieldMappings) {
+func checkTargets(p *vintry.FieldErrors, mappings FieldMappings) {
 	for _, fm := range mappings {
 		if fm.Target == "" || columnIndex(fm.Target) >= 0 {
 			continue
 		}
 		msg := fmt.Sprintf("Invalid mapping target '%s'", fm.Target)
-		p.add("field_mappings."+fm.Header, msg, fmt.Sprintf("%s. Use only: %s", msg, columnList))
+		p.AddDetail("field_mappings."+fm.Header, msg, fmt.Sprintf("%s. Use only: %s", msg, columnList))
 	}
 }
 
 // checkSources records each used mapping whose header is not in the file.
-func checkSources(p *problems, mappings FieldMappings, idx map[string]int) {
+func checkSources(p *vintry.FieldErrors, mappings FieldMappings, idx map[string]int) {
 	for _, fm := range mappings {
 		if _, ok := idx[fm.Header]; ok || fm.Target == "" {
 			continue
 		}
 		msg := fmt.Sprintf("Header '%s' in field_mappings is not in the file", fm.Header)
-		p.add("field_mappings."+fm.Header, msg, "")
+		p.Add("field_mappings."+fm.Header, msg)
 	}
 }
 
 // mappedColumns maps each column targeted by a valid mapping, records
 // columns targeted twice, and reports which columns some mapping targets.
-func mappedColumns(p *problems, mappings FieldMappings, idx map[string]int) (Mapping, [len(Columns)]bool) {
+func mappedColumns(p *vintry.FieldErrors, mappings FieldMappings, idx map[string]int) (Mapping, [len(Columns)]bool) {
 	var m Mapping
 	var targeted [len(Columns)]bool
 	var from [len(Columns)]string
@@ -187,7 +187,7 @@ func mappedColumns(p *problems, mappings FieldMappings, idx map[string]int) (Map
 		}
 		if targeted[col] {
 			msg := fmt.Sprintf("Column '%s' is mapped more than once (from '%s' and '%s')", fm.Target, from[col], fm.Header)
-			p.add("field_mappings."+fm.Header, msg, "")
+			p.Add("field_mappings."+fm.Header, msg)
 			continue
 		}
 		targeted[col], from[col] = true, fm.Header
@@ -206,32 +206,4 @@ func mentioned(mappings FieldMappings, header string) bool {
 		}
 	}
 	return false
-}
-
-// problems collects validation problems: the first becomes the error's
-// Message, all of them go into its Fields.
-type problems struct {
-	first  string
-	fields map[string][]string
-}
-
-// add records a problem under key; detail is the text for Fields ("" means
-// the same as msg).
-func (p *problems) add(key, msg, detail string) {
-	if p.fields == nil {
-		p.first = msg
-		p.fields = map[string][]string{}
-	}
-	if detail == "" {
-		detail = msg
-	}
-	p.fields[key] = append(p.fields[key], detail)
-}
-
-// err returns the collected problems as one *vintry.Error, or nil.
-func (p *problems) err() error {
-	if p.fields == nil {
-		return nil
-	}
-	return &vintry.Error{Code: vintry.EINVALID, Message: p.first, Fields: p.fields}
 }

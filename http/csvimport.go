@@ -187,16 +187,16 @@ func (s *Server) checkImportForm(ctx context.Context, f *importForm) (vintry.Que
 	v := &validation{}
 	switch {
 	case !f.hasFile:
-		v.add("file", "The file field is required.")
+		v.Add("file", "The file field is required.")
 	case !strings.HasSuffix(strings.ToLower(f.fileName), ".csv") || !csvin.LooksLikeText(f.file[:min(len(f.file), 8192)]):
-		v.add("file", "Invalid file type. Only CSV files are allowed.")
+		v.Add("file", "Invalid file type. Only CSV files are allowed.")
 	}
 	if f.arguments == nil {
-		v.add("arguments", "The arguments field is required.")
+		v.Add("arguments", "The arguments field is required.")
 	} else {
 		req.Args = v.arguments([]byte(*f.arguments), true)
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return req, err
 	}
 	mappingsText, profile := strings.TrimSpace(deref(f.fieldMappings)), strings.TrimSpace(deref(f.profile))

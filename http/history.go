@@ -97,13 +97,13 @@ func decodeBatchDelete(body []byte, maxRecords int) (vintry.DeleteRequest, error
 			LocationArea: strings.TrimSpace(row.LocationArea), Bin: strings.TrimSpace(row.Bin),
 			Lot: strings.TrimSpace(row.Lot), DateFilled: strings.TrimSpace(row.DateFilled)}
 		if d.Item == "" {
-			v.add(fmt.Sprintf("rows.%d.item", i), "The item field is required.")
+			v.Add(fmt.Sprintf("rows.%d.item", i), "The item field is required.")
 		}
 		checkDate(v, fmt.Sprintf("rows.%d.date_filled", i), d.DateFilled)
 		req.Rows = append(req.Rows, d)
 	}
 	if len(in.Rows) > 0 {
-		return req, v.err()
+		return req, v.Err()
 	}
 	f := vintry.DeleteFilter{DateFrom: strings.TrimSpace(in.DateFilledFrom), DateTo: strings.TrimSpace(in.DateFilledTo)}
 	for _, l := range []struct {
@@ -113,7 +113,7 @@ func decodeBatchDelete(body []byte, maxRecords int) (vintry.DeleteRequest, error
 	}{{"items", in.Items, &f.Items}, {"locations", in.Locations, &f.Locations}, {"location_areas", in.LocationAreas, &f.LocationAreas},
 		{"bins", in.Bins, &f.Bins}, {"lots", in.Lots, &f.Lots}} {
 		if len(l.in) > maxRecords {
-			v.add(l.name, fmt.Sprintf("The %s list may hold at most %d names.", l.name, maxRecords))
+			v.Add(l.name, fmt.Sprintf("The %s list may hold at most %d names.", l.name, maxRecords))
 		}
 		for _, name := range l.in {
 			*l.out = append(*l.out, strings.TrimSpace(name))
@@ -122,18 +122,18 @@ func decodeBatchDelete(body []byte, maxRecords int) (vintry.DeleteRequest, error
 	checkDate(v, "date_filled_from", f.DateFrom)
 	checkDate(v, "date_filled_to", f.DateTo)
 	if f.DateFrom != "" && f.DateTo != "" && f.DateFrom > f.DateTo {
-		v.add("date_filled_to", "The date_filled_to must not be before date_filled_from.")
+		v.Add("date_filled_to", "The date_filled_to must not be before date_filled_from.")
 	}
 	if f.Empty() {
-		v.add("rows", "Give rows or at least one filter (items, locations, location_areas, bins, lots, date_filled_from, date_filled_to); a batch delete never deletes everything.")
+		v.Add("rows", "Give rows or at least one filter (items, locations, location_areas, bins, lots, date_filled_from, date_filled_to); a batch delete never deletes everything.")
 	}
 	req.Filter = f
-	return req, v.err()
+	return req, v.Err()
 }
 
 func checkDate(v *validation, field, d string) {
 	if _, msg := importer.ParseDate(d); d != "" && msg != "" {
-		v.add(field, "The "+field+" must be a real date in the format YYYY-MM-DD.")
+		v.Add(field, "The "+field+" must be a real date in the format YYYY-MM-DD.")
 	}
 }
 
@@ -208,13 +208,13 @@ func (s *Server) handleKeyHistory(w http.ResponseWriter, r *http.Request) {
 	v := &validation{}
 	for name, val := range map[string]string{"item": key.Item, "bin": key.Bin, "lot": key.Lot, "date_filled": key.DateFilled} {
 		if val == "" {
-			v.add(name, "The "+name+" query parameter is required.")
+			v.Add(name, "The "+name+" query parameter is required.")
 		}
 	}
 	checkDate(v, "date_filled", key.DateFilled)
 	page, err := pageRequest(r)
 	if err == nil {
-		err = v.err()
+		err = v.Err()
 	}
 	if err != nil {
 		writeError(w, r, err)

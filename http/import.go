@@ -158,9 +158,9 @@ func decodeImportJSON(body []byte, maxRecords int) (vintry.ImportRequest, error)
 	}
 	v := &validation{}
 	if src, ok := top["source"]; !ok || isNull(src) {
-		v.add("source", "The source field is required.")
+		v.Add("source", "The source field is required.")
 	} else if string(bytes.TrimSpace(src)) != `"api"` {
-		v.add("source", `The source must be "api".`)
+		v.Add("source", `The source must be "api".`)
 	}
 	req.Args = v.arguments(top["arguments"], false)
 	rows, structural := v.payload(top["payload"], maxRecords)
@@ -168,31 +168,12 @@ func decodeImportJSON(body []byte, maxRecords int) (vintry.ImportRequest, error)
 		return req, structural
 	}
 	req.Rows = rows
-	return req, v.err()
+	return req, v.Err()
 }
 
-// validation collects field errors; the first one added is the message.
-type validation struct {
-	fields map[string][]string
-	first  string
-}
-
-func (v *validation) add(field, msg string) {
-	if v.fields == nil {
-		v.fields = map[string][]string{}
-	}
-	if v.first == "" {
-		v.first = msg
-	}
-	v.fields[field] = append(v.fields[field], msg)
-}
-
-func (v *validation) err() error {
-	if v.fields == nil {
-		return nil
-	}
-	return &vintry.Error{Code: vintry.EINVALID, Message: v.first, Fields: v.fields}
-}
+// validation collects a request's field errors (vintry.FieldErrors), with
+// the checks the import methods share.
+type validation struct{ vintry.FieldErrors }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
@@ -201,11 +182,11 @@ func (v *validation) arguments(raw json.RawMessage, csv bool) vintry.ImportArgs 
 	var args vintry.ImportArgs
 	var obj map[string]json.RawMessage
 	if raw == nil || isNull(raw) {
-		v.add("arguments", "The arguments field is required.")
+		v.Add("arguments", "The arguments field is required.")
 		return args
 	}
 	if err := json.Unmarshal(raw, &obj); err != nil {
-		v.add("arguments", "The arguments must be an object.")
+		v.Add("arguments", "The arguments must be an object.")
 		return args
 	}
 	boolArg := func(name string, dst *bool, required bool) {
@@ -213,10 +194,10 @@ func (v *validation) arguments(raw json.RawMessage, csv bool) vintry.ImportArgs 
 		switch {
 		case !ok || isNull(val):
 			if required {
-				v.add("arguments."+name, fmt.Sprintf("The arguments.%s field is required.", name))
+				v.Add("arguments."+name, fmt.Sprintf("The arguments.%s field is required.", name))
 			}
 		case json.Unmarshal(val, dst) != nil:
-			v.add("arguments."+name, fmt.Sprintf("The arguments.%s field must be true or false.", name))
+			v.Add("arguments."+name, fmt.Sprintf("The arguments.%s field must be true or false.", name))
 		}
 	}
 	boolArg("allow_record_creation", &args.AllowRecordCreation, true)
@@ -226,8 +207,8 @@ func (v *validation) arguments(raw json.RawMessage, csv bool) vintry.ImportArgs 
 	if csv {
 		boolArg("headers_match_exactly", &args.HeadersMatchExactly, false)
 	}
-	if v.fields == nil && !args.AllowRecordCreation && !args.AllowRecordUpdate {
-		v.add("arguments", "At least one of allow_record_creation and allow_record_update must be true.")
+	if v.Err() == nil && !args.AllowRecordCreation && !args.AllowRecordUpdate {
+		v.Add("arguments", "At least one of allow_record_creation and allow_record_update must be true.")
 	}
 	return args
 }
@@ -240,7 +221,7 @@ func (v *validation) arguments(raw json.RawMessage, csv bool) vintry.ImportArgs 
 // unmarshalled again into a []json.RawMessage and a map per record.
 func (v *validation) payload(raw json.RawMessage, maxRecords int) ([]vintry.ImportRow, error) {
 	if raw == nil || isNull(raw) {
-		v.add("payload", "The payload field is required.")
+		v.Add("payload", "The payload field is required.")
 		return nil, nil
 	}
 	entries, ok := jsonArray(raw)
@@ -248,7 +229,7 @@ func (v *validation) payload(raw json.RawMessage, maxRecords int) ([]vintry.Impo
 		return nil, vintry.FieldError("payload", "Invalid payload structure")
 	}
 	if len(entries) == 0 {
-		v.add("payload", "The payload must contain at least one record.")
+		v.Add("payload", "The payload must contain at least one record.")
 		return nil, nil
 	}
 	if len(entries) > maxRecords {
@@ -259,13 +240,13 @@ func (v *validation) payload(raw json.RawMessage, maxRecords int) ([]vintry.Impo
 	for i, e := range entries {
 		var rec [vintry.NumColumns][]byte
 		if !jsonObjectColumns(e, &rec) {
-			structure.add(fmt.Sprintf("payload.%d", i), "Each payload entry must be an object.")
+			structure.AddDetail(fmt.Sprintf("payload.%d", i), "Invalid payload structure", "Each payload entry must be an object.")
 			continue
 		}
 		rows[i] = decodeRecord(i+1, &rec)
 	}
-	if structure.fields != nil {
-		return nil, &vintry.Error{Code: vintry.EINVALID, Message: "Invalid payload structure", Fields: structure.fields}
+	if err := structure.Err(); err != nil {
+		return nil, err
 	}
 	return rows, nil
 }

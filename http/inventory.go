@@ -68,8 +68,8 @@ func inventoryFilter(r *http.Request) (vintry.InventoryFilter, error) {
 	v := &validation{}
 	for name, d := range map[string]string{"date_filled_from": f.DateFrom, "date_filled_to": f.DateTo} {
 		if _, msg := importer.ParseDate(d); d != "" && msg != "" {
-			v.add(name, "The "+name+" must be a real date in the format YYYY-MM-DD.")
+			v.Add(name, "The "+name+" must be a real date in the format YYYY-MM-DD.")
 		}
 	}
-	return f, v.err()
+	return f, v.Err()
 }

@@ -96,9 +96,9 @@ func decodeMappingProfile(body []byte) (vintry.MappingProfile, error) {
 	var name string
 	switch {
 	case raw.Name == nil || isNull(raw.Name):
-		v.add("name", "The name field is required.")
+		v.Add("name", "The name field is required.")
 	case json.Unmarshal(raw.Name, &name) != nil:
-		v.add("name", "The name must be a string.")
+		v.Add("name", "The name must be a string.")
 	default:
 		name = strings.TrimSpace(name)
 		if err := vintry.ValidateMappingProfileName("name", name); err != nil {
@@ -109,7 +109,7 @@ func decodeMappingProfile(body []byte) (vintry.MappingProfile, error) {
 	if err != nil {
 		v.addError(err)
 	}
-	if err := v.err(); err != nil {
+	if err := v.Err(); err != nil {
 		return vintry.MappingProfile{}, err
 	}
 	return vintry.MappingProfile{Name: name, FieldMappings: mappings.JSON()}, nil
@@ -146,15 +146,18 @@ func (s *Server) handleMappingProfileDelete(w http.ResponseWriter, r *http.Reque
 func (v *validation) addError(err error) {
 	e, ok := err.(*vintry.Error)
 	if !ok || len(e.Fields) == 0 {
-		v.add("body", vintry.ErrorMessage(err))
+		v.Add("body", vintry.ErrorMessage(err))
 		return
 	}
-	if v.first == "" {
-		v.first = e.Message
-	}
-	for _, k := range slices.Sorted(maps.Keys(e.Fields)) {
-		for _, msg := range e.Fields[k] {
-			v.add(k, msg)
+	// The error's message comes first (when v holds nothing yet), with its
+	// fields' messages in field order.
+	for i, k := range slices.Sorted(maps.Keys(e.Fields)) {
+		for j, msg := range e.Fields[k] {
+			if i == 0 && j == 0 {
+				v.AddDetail(k, e.Message, msg)
+			} else {
+				v.Add(k, msg)
+			}
 		}
 	}
 }

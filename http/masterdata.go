@@ -140,11 +140,11 @@ func decodeMasterEntries(k vintry.Kind, body []byte) ([]vintry.MasterEntry, erro
 				continue
 			}
 			if json.Unmarshal(val, f.field(e)) != nil {
-				v.add(fmt.Sprintf("%d.%s", i, f.name), fmt.Sprintf("The %s must be a string.", f.name))
+				v.Add(fmt.Sprintf("%d.%s", i, f.name), fmt.Sprintf("The %s must be a string.", f.name))
 			}
 		}
 	}
-	return entries, v.err()
+	return entries, v.Err()
 }
 
 func (s *Server) handleMasterDelete(k vintry.Kind) http.HandlerFunc {

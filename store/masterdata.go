@@ -7,53 +7,6 @@ import (
 	"github.com/vintry/vintry"
 )
 
-// FieldErrors collects field errors over a batch that is all or nothing:
-// the first message recorded becomes the message of the batch's error. The
-// zero value is empty and ready to use.
-type FieldErrors struct {
-	fields map[string][]string
-	first  string
-}
-
-// Add records msg for the field key.
-func (f *FieldErrors) Add(key, msg string) {
-	if f.fields == nil {
-		f.fields = map[string][]string{}
-	}
-	if f.first == "" {
-		f.first = msg
-	}
-	f.fields[key] = append(f.fields[key], msg)
-}
-
-// AddAll records every message of fields, in key order, so that which
-// message comes first does not depend on map order.
-func (f *FieldErrors) AddAll(fields map[string][]string) {
-	for _, key := range sortedKeys(fields) {
-		for _, msg := range fields[key] {
-			f.Add(key, msg)
-		}
-	}
-}
-
-// Err returns nil when nothing was recorded, else an EINVALID error with the
-// first message and every field's messages.
-func (f *FieldErrors) Err() error {
-	if f.fields == nil {
-		return nil
-	}
-	return &vintry.Error{Code: vintry.EINVALID, Message: f.first, Fields: f.fields}
-}
-
-func sortedKeys(m map[string][]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // FeedParentsFirst returns a copy of a location feed's rows with locations
 // first, then location areas, then bins, whatever the file order, so a bin
 // may come before its area in the file. Rows of one kind keep their order;
@@ -70,7 +23,7 @@ func FeedParentsFirst(rows []vintry.LocationFeedRow) []vintry.LocationFeedRow {
 // FeedRowKind returns the kind a location-feed row's entity_type names and
 // the prefix of the row's field error keys ("line N."). An entity_type that
 // names no kind is recorded in errs, and ok is false.
-func FeedRowKind(r *vintry.LocationFeedRow, errs *FieldErrors) (k vintry.Kind, prefix string, ok bool) {
+func FeedRowKind(r *vintry.LocationFeedRow, errs *vintry.FieldErrors) (k vintry.Kind, prefix string, ok bool) {
 	prefix = fmt.Sprintf("line %d.", r.Line)
 	if k, ok = vintry.FeedKinds[r.EntityType]; !ok {
 		errs.Add(prefix+"entity_type", fmt.Sprintf("Line %d: entity_type '%s' must be location, location_area or bin.", r.Line, r.EntityType))

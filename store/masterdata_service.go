@@ -81,7 +81,7 @@ func (s *Service) FindMasterEntries(ctx context.Context, k vintry.Kind, page vin
 type upsertBatch struct {
 	tx     *Tx
 	result vintry.UpsertResult
-	errs   FieldErrors
+	errs   vintry.FieldErrors
 }
 
 // writeBatch starts a batch of master data writes for the principal's

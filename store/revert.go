@@ -1,7 +1,6 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/shopspring/decimal"
 	"github.com/vintry/vintry"
-	"github.com/vintry/vintry/importer"
 )
 
 // RevertKey is a record's key, by ids and by names.
@@ -353,12 +351,6 @@ func conflictMessage(c *vintry.RevertConflict) string {
 	return fmt.Sprintf("The record was %s later by %s", c.Change, by)
 }
 
-// revertFiles are a revert job's four files, rendered in memory (tests compare
-// them with what RunRevert spools).
-type revertFiles struct {
-	Input, Staging, Output, Errors []byte
-}
-
 var revertKeyHeader = []string{"line", "record_id", "item_name", "bin_name", "lot_name", "date_filled"}
 
 func revertInputHeader() []string {
@@ -401,32 +393,6 @@ func revertRows(line int, it RevertItem) revertFileRows {
 	return rows
 }
 
-// revertJobFiles renders the four files of a one-chunk plan in memory, as
-// RunRevert spools them.
-func revertJobFiles(plan *RevertPlan) (*revertFiles, error) {
-	in, stage, out, errs := newCSV(revertInputHeader()), newCSV(revertStagingHeader()), newCSV(revertOutputHeader()), newCSV(revertErrorsHeader)
-	for i, it := range plan.Items {
-		rows := revertRows(i+2, it)
-		in.row(rows.input)
-		stage.row(rows.staging)
-		out.row(rows.output)
-		if rows.errs != nil {
-			errs.row(rows.errs)
-		}
-	}
-	f := &revertFiles{}
-	var err error
-	for _, p := range []struct {
-		w   *csvFile
-		dst *[]byte
-	}{{in, &f.Input}, {stage, &f.Staging}, {out, &f.Output}, {errs, &f.Errors}} {
-		if *p.dst, err = p.w.bytes(); err != nil {
-			return nil, err
-		}
-	}
-	return f, nil
-}
-
 func stateCells(a, b *RevertState) []string {
 	cells := make([]string, 0, 4)
 	for _, s := range []*RevertState{a, b} {
@@ -437,33 +403,6 @@ func stateCells(a, b *RevertState) []string {
 		}
 	}
 	return cells
-}
-
-// csvFile is a revert file built in memory, written through the importer's
-// Sheet like every generated file (cells safe for spreadsheets).
-type csvFile struct {
-	buf bytes.Buffer
-	w   *importer.Sheet
-	err error
-}
-
-func newCSV(header []string) *csvFile {
-	f := &csvFile{}
-	f.w = importer.NewSheet(&f.buf, header)
-	return f
-}
-
-func (f *csvFile) row(cells []string) {
-	if f.err == nil {
-		f.err = f.w.Row(cells)
-	}
-}
-
-func (f *csvFile) bytes() ([]byte, error) {
-	if err := f.w.Flush(); f.err == nil {
-		f.err = err
-	}
-	return f.buf.Bytes(), f.err
 }
 
 // Cancel sets a pending or processing job cancelled by user userID at now.
