@@ -10,7 +10,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/vintry/vintry/importer"
 	"github.com/vintry/vintry/store"
 )
 
@@ -42,7 +41,7 @@ func (tx *Tx) store() *store.Tx {
 // engineTx is PostgreSQL's store.TxEngine.
 type engineTx struct{ tx *Tx }
 
-func (e engineTx) ImportWriter(tenantID, jobID int64) importer.Writer {
+func (e engineTx) ImportWriter(tenantID, jobID int64) store.RecordWriter {
 	return importStore{tx: e.tx, tenantID: tenantID, jobID: jobID}
 }
 

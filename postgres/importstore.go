@@ -7,7 +7,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
-	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/importer"
 )
 
@@ -17,66 +16,6 @@ type importStore struct {
 	tx       *Tx
 	tenantID int64
 	jobID    int64
-}
-
-// catalogSQL finds, by folded name, the items, bins, lots and UOMs (by name
-// and by abbreviation) an import names; ordered by id within each kind, so
-// the first entry of a folded name is the one a hint suggests.
-const catalogSQL = `
-	SELECT 'item', id, name, name_fold FROM items WHERE tenant_id = $1 AND name_fold = ANY($2)
-	UNION ALL
-	SELECT 'bin', id, name, name_fold FROM bins WHERE tenant_id = $1 AND name_fold = ANY($3)
-	UNION ALL
-	SELECT 'lot', id, name, name_fold FROM lots WHERE tenant_id = $1 AND name_fold = ANY($4)
-	UNION ALL
-	SELECT 'uom', id, name, name_fold FROM uoms WHERE tenant_id = $1 AND name_fold = ANY($5)
-	UNION ALL
-	SELECT 'uom_abbr', id, abbreviation, abbreviation_fold FROM uoms WHERE tenant_id = $1 AND abbreviation_fold = ANY($5)
-	ORDER BY 1, 2`
-
-// LoadCatalog implements importer.Store. Names are looked up by their folded
-// form, which finds the exact names and the ones that differ only by case.
-func (s importStore) LoadCatalog(ctx context.Context, names importer.Names) (*importer.Catalog, error) {
-	cat := &importer.Catalog{}
-	refs := map[string]*importer.Refs{
-		"item": &cat.Items, "bin": &cat.Bins, "lot": &cat.Lots, "uom": &cat.UOMs, "uom_abbr": &cat.UOMAbbrs,
-	}
-	for _, r := range refs {
-		*r = importer.Refs{Exact: map[string]int64{}, Folded: map[string]string{}}
-	}
-	rows, err := s.tx.Query(ctx, catalogSQL, s.tenantID,
-		foldedNames(names.Items), foldedNames(names.Bins), foldedNames(names.Lots), foldedNames(names.UOMs))
-	if err != nil {
-		return nil, err
-	}
-	var kind, name, fold string
-	var id int64
-	_, err = pgx.ForEachRow(rows, []any{&kind, &id, &name, &fold}, func() error {
-		r := refs[kind]
-		r.Exact[name] = id
-		if _, ok := r.Folded[fold]; !ok {
-			r.Folded[fold] = name
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return cat, nil
-}
-
-// foldedNames returns the distinct folded forms of names that can be stored
-// text (others can match nothing).
-func foldedNames(names []string) []string {
-	out := make([]string, 0, len(names))
-	seen := map[string]bool{}
-	for _, n := range names {
-		if f := vintry.FoldName(n); !seen[f] && validText(f) {
-			seen[f] = true
-			out = append(out, f)
-		}
-	}
-	return out
 }
 
 // LoadRecords implements importer.Store.
@@ -140,18 +79,6 @@ const applySQL = `
 	       w.old_quantity, w.old_uom_id, w.quantity, w.uom_id, $12, written.created_at, written.created_job_id, $11
 	FROM w JOIN written ON written.id = w.record_id
 	ORDER BY w.ord`
-
-// Savepoint implements importer.Writer.
-func (s importStore) Savepoint(ctx context.Context) error {
-	_, err := s.tx.Exec(ctx, `SAVEPOINT import`)
-	return err
-}
-
-// RollbackToSavepoint implements importer.Writer.
-func (s importStore) RollbackToSavepoint(ctx context.Context) error {
-	_, err := s.tx.Exec(ctx, `ROLLBACK TO SAVEPOINT import`)
-	return err
-}
 
 // ApplyWrites implements importer.Writer: it writes net changes, stamping
 // them with the job id. The caller holds the tenant's write lock, under which

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"time"
 
-	"github.com/vintry/vintry/importer"
 	"github.com/vintry/vintry/store"
 )
 
@@ -38,7 +37,7 @@ func (tx *Tx) store() *store.Tx {
 // engineTx is SQLite's store.TxEngine.
 type engineTx struct{ tx *Tx }
 
-func (e engineTx) ImportWriter(tenantID, jobID int64) importer.Writer {
+func (e engineTx) ImportWriter(tenantID, jobID int64) store.RecordWriter {
 	return importStore{tx: e.tx, tenantID: tenantID, jobID: jobID}
 }
 

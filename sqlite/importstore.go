@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/shopspring/decimal"
 	"github.com/vintry/vintry"
@@ -18,70 +17,6 @@ type importStore struct {
 	tx       *Tx
 	tenantID int64
 	jobID    int64
-}
-
-// LoadCatalog implements importer.Store. Names are looked up by their folded
-// form, which finds the exact names and the ones that differ only by case.
-func (s importStore) LoadCatalog(ctx context.Context, names importer.Names) (*importer.Catalog, error) {
-	cat := &importer.Catalog{}
-	var err error
-	if cat.Items, err = s.loadRefs(ctx, "items", "name", names.Items); err != nil {
-		return nil, err
-	}
-	if cat.Bins, err = s.loadRefs(ctx, "bins", "name", names.Bins); err != nil {
-		return nil, err
-	}
-	if cat.Lots, err = s.loadRefs(ctx, "lots", "name", names.Lots); err != nil {
-		return nil, err
-	}
-	if cat.UOMs, err = s.loadRefs(ctx, "uoms", "name", names.UOMs); err != nil {
-		return nil, err
-	}
-	if cat.UOMAbbrs, err = s.loadRefs(ctx, "uoms", "abbreviation", names.UOMs); err != nil {
-		return nil, err
-	}
-	return cat, nil
-}
-
-// loadRefs loads id and column of the table's rows whose folded column is
-// one of the folded names.
-func (s importStore) loadRefs(ctx context.Context, table, column string, names []string) (importer.Refs, error) {
-	refs := importer.Refs{Exact: map[string]int64{}, Folded: map[string]string{}}
-	folded := make([]any, 0, len(names))
-	seen := map[string]bool{}
-	for _, n := range names {
-		if f := vintry.FoldName(n); !seen[f] {
-			seen[f] = true
-			folded = append(folded, f)
-		}
-	}
-	for len(folded) > 0 {
-		chunk := folded[:min(len(folded), 500)]
-		folded = folded[len(chunk):]
-		rows, err := s.tx.QueryContext(ctx, `SELECT id, `+column+`, `+column+`_fold FROM `+table+
-			` WHERE tenant_id = ? AND `+column+`_fold IN (`+marks(len(chunk))+`) ORDER BY id`,
-			append([]any{s.tenantID}, chunk...)...)
-		if err != nil {
-			return refs, err
-		}
-		for rows.Next() {
-			var id int64
-			var name, fold string
-			if err := rows.Scan(&id, &name, &fold); err != nil {
-				rows.Close()
-				return refs, err
-			}
-			refs.Exact[name] = id
-			if _, ok := refs.Folded[fold]; !ok {
-				refs.Folded[fold] = name
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return refs, err
-		}
-	}
-	return refs, nil
 }
 
 // LoadRecords implements importer.Store. The keys travel as one JSON array
@@ -134,18 +69,6 @@ func scanRecords(rows *sql.Rows, out map[importer.Key]importer.Record) error {
 		out[k] = r
 	}
 	return rows.Err()
-}
-
-// Savepoint implements importer.Writer.
-func (s importStore) Savepoint(ctx context.Context) error {
-	_, err := s.tx.ExecContext(ctx, `SAVEPOINT import`)
-	return err
-}
-
-// RollbackToSavepoint implements importer.Writer.
-func (s importStore) RollbackToSavepoint(ctx context.Context) error {
-	_, err := s.tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT import`)
-	return err
 }
 
 // ApplyWrites implements importer.Writer: it writes net changes, stamping
@@ -272,8 +195,4 @@ func (s importStore) updateChanges(ctx context.Context, again [][]any) error {
 		}
 	}
 	return nil
-}
-
-func marks(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }

@@ -62,7 +62,8 @@ func (s *Service) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vi
 // or fails as a whole), stores the result files and finishes the job
 // record. The caller holds the tenant's write lock.
 func (s *Service) runImport(ctx context.Context, tx *Tx, job *vintry.ImportJob, src importer.Source) error {
-	out, err := importer.Apply(ctx, tx.Engine.ImportWriter(job.TenantID, job.ID), job.Args, src)
+	w := importWriter{RecordWriter: tx.Engine.ImportWriter(job.TenantID, job.ID), tx: tx, tenantID: job.TenantID}
+	out, err := importer.Apply(ctx, w, job.Args, src)
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/vintry/vintry"
-	"github.com/vintry/vintry/importer"
 )
 
 // Conn runs the SQL of one transaction, written once for every engine: `?`
@@ -77,9 +76,9 @@ type Tx struct {
 // TxEngine is what the store needs of an engine's write transaction besides
 // SQL.
 type TxEngine interface {
-	// ImportWriter returns the engine's tuned import writer for job jobID
-	// of tenant tenantID, in this transaction.
-	ImportWriter(tenantID, jobID int64) importer.Writer
+	// ImportWriter returns the engine's tuned record lookup and writes for
+	// job jobID of tenant tenantID, in this transaction.
+	ImportWriter(tenantID, jobID int64) RecordWriter
 	// Native returns the engine's own transaction (*sql.Tx on SQLite,
 	// pgx.Tx on PostgreSQL), in which the job queue inserts and completes
 	// its jobs.
