@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/jobs"
 	"github.com/vintry/vintry/metrics"
@@ -96,7 +98,7 @@ func openBackend(t *testing.T, dbOpts []func(*sqlite.DB), cfg jobs.Config) (db *
 	for _, o := range dbOpts {
 		o(sdb)
 	}
-	queue, err := jobs.StartSQLite(ctx, sdb, cfg)
+	queue, err := startSQLiteQueue(ctx, sdb, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,12 +121,19 @@ func openPostgres(t *testing.T, dbOpts []func(*sqlite.DB), cfg jobs.Config) (*te
 	}
 	pdb.Now, pdb.PasswordParams, pdb.FaultApplyDelay = stand.Now, stand.PasswordParams, stand.FaultApplyDelay
 	pdb.RevertChunk, pdb.FilePartSize = stand.RevertChunk, stand.FilePartSize
-	queue, err := jobs.StartPostgres(ctx, pdb, cfg)
+	queue, err := jobs.Start(ctx, jobs.Engine[pgx.Tx]{Store: pdb.Service, Driver: riverpgxv5.New(pdb.Pool()), Schema: pdb.QueueSchema(),
+		RunLocks: func(ctx context.Context) (jobs.RunLocks, error) { return pdb.OpenRunLocks(ctx) }}, cfg)
 	if err != nil {
 		pdb.Close()
 		t.Fatal(err)
 	}
 	return &testDB{store: pdb, url: url}, stopper(t, queue.Stop, pdb)
+}
+
+// startSQLiteQueue starts the job queue on db, as serve does.
+func startSQLiteQueue(ctx context.Context, db *sqlite.DB, cfg jobs.Config) (*jobs.Queue[*sql.Tx], error) {
+	return jobs.Start(ctx, jobs.Engine[*sql.Tx]{Store: db.Service, Driver: riversqlite.New(db.WriteDB()),
+		RequeueOrphaned: db.RequeueOrphanedJobs}, cfg)
 }
 
 // stopper returns a func that stops a job queue, then closes db.

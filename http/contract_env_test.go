@@ -44,7 +44,7 @@ func newTourEnv(t *testing.T, cfg vhttp.Config) *tourEnv {
 	}
 	db.PasswordParams = vintry.PasswordParams{MemoryKiB: 64, Time: 1, Threads: 1}
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	queue, err := jobs.StartSQLite(ctx, db, jobs.Config{Workers: 2, MaxRecords: cfg.MaxRecords, Logger: logger})
+	queue, err := startSQLiteQueue(ctx, db, jobs.Config{Workers: 2, MaxRecords: cfg.MaxRecords, Logger: logger})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -13,10 +12,6 @@ import (
 // lockRun is the class of the session advisory lock a node holds on each
 // queue job it runs (keyed by the queue job's id).
 const lockRun = "run"
-
-// ErrRunHeld is returned by RunLocks.Hold when another session holds the
-// job's run lock: an earlier attempt is still alive.
-var ErrRunHeld = errors.New("postgres: the queue job is being run by another attempt")
 
 // RunLocks are the run locks of one node: a session advisory lock per
 // queue job it runs, all held on one connection of their own. A node that
@@ -124,23 +119,22 @@ func (l *RunLocks) watch() {
 
 // Hold takes the run lock of queue job id for as long as the run lasts. The
 // returned context is ctx, cancelled if the lock is lost; release ends the
-// hold. When another session holds the lock, Hold returns ErrRunHeld.
-func (l *RunLocks) Hold(ctx context.Context, id int64) (context.Context, func(), error) {
+// hold. When another attempt holds the lock (of this node or another), ok
+// is false.
+func (l *RunLocks) Hold(ctx context.Context, id int64) (runCtx context.Context, release func(), ok bool, err error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if _, ok := l.held[id]; ok {
-		return nil, nil, ErrRunHeld // an attempt of this node still runs it
+	if _, held := l.held[id]; held {
+		return nil, nil, false, nil // an attempt of this node still runs it
 	}
 	got, err := l.tryLocked(ctx, id)
-	if err != nil {
-		return nil, nil, err
-	} else if !got {
-		return nil, nil, ErrRunHeld
+	if err != nil || !got {
+		return nil, nil, false, err
 	}
 	runCtx, cancel := context.WithCancel(ctx)
 	r := &run{cancel: cancel}
 	l.held[id] = r
-	release := func() {
+	release = func() {
 		cancel()
 		l.mu.Lock()
 		defer l.mu.Unlock()
@@ -150,7 +144,7 @@ func (l *RunLocks) Hold(ctx context.Context, id int64) (context.Context, func(),
 		delete(l.held, id)
 		l.unlockLocked(id)
 	}
-	return runCtx, release, nil
+	return runCtx, release, true, nil
 }
 
 // tryLocked tries to take the run lock of queue job id on the connection.
@@ -232,7 +226,7 @@ func (l *RunLocks) requeue(ctx context.Context, id int64, attempted time.Time, b
 	}
 	defer l.unlockLocked(id)
 	// Made available while its lock is held here: a worker that fetches it
-	// at once waits (ErrRunHeld) until the update is visible and the lock
+	// at once waits (Hold: not ok) until the update is visible and the lock
 	// released.
 	tag, err := l.conn.Exec(ctx, `UPDATE river_job SET state = 'available', scheduled_at = now(),
 		max_attempts = greatest(max_attempts, attempt + 1),

@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/vintry/vintry"
 	"github.com/vintry/vintry/jobs"
 	"github.com/vintry/vintry/metrics"
@@ -64,26 +68,31 @@ type queue interface {
 	StopAndCancel(ctx context.Context) error
 }
 
-// startQueue starts the job queue of db's engine and sets db's fault
-// injection (crash tests).
+// startQueue starts the job queue of db's engine (jobs.Start over River's
+// driver of that engine) and sets db's fault injection (crash tests).
 func startQueue(ctx context.Context, db Store, faultApplyDelay time.Duration, cfg jobs.Config) (queue, error) {
 	switch db := db.(type) {
 	case *sqlite.DB:
 		db.FaultApplyDelay = faultApplyDelay
-		client, err := jobs.StartSQLite(ctx, db, cfg)
-		if err != nil {
-			return nil, err
-		}
-		return client, nil
+		return jobs.Start(ctx, sqliteQueue(db), cfg)
 	case *postgres.DB:
 		db.FaultApplyDelay = faultApplyDelay
-		client, err := jobs.StartPostgres(ctx, db, cfg)
-		if err != nil {
-			return nil, err
-		}
-		return client, nil
+		return jobs.Start(ctx, postgresQueue(db), cfg)
 	}
 	return nil, fmt.Errorf("no job queue for %T", db)
+}
+
+// sqliteQueue is db as the job queue's engine: River on its one write
+// connection, in the same file, and the requeue of a dead process's jobs.
+func sqliteQueue(db *sqlite.DB) jobs.Engine[*sql.Tx] {
+	return jobs.Engine[*sql.Tx]{Store: db.Service, Driver: riversqlite.New(db.WriteDB()), RequeueOrphaned: db.RequeueOrphanedJobs}
+}
+
+// postgresQueue is db as the job queue's engine: River on its pool, in its
+// schema, with run locks for the jobs of dead nodes.
+func postgresQueue(db *postgres.DB) jobs.Engine[pgx.Tx] {
+	return jobs.Engine[pgx.Tx]{Store: db.Service, Driver: riverpgxv5.New(db.Pool()), Schema: db.QueueSchema(),
+		RunLocks: func(ctx context.Context) (jobs.RunLocks, error) { return db.OpenRunLocks(ctx) }}
 }
 
 // describe names the database for the logs (never a password).
