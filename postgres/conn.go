@@ -59,6 +59,9 @@ func (dialect) JSONRows(alias string) string {
 	return `jsonb_array_elements(CAST(? AS jsonb)) AS ` + alias + `(value)`
 }
 func (dialect) Date(expr string) string { return `CAST(` + expr + ` AS date)` }
+func (dialect) IDTable(alias string) string {
+	return `unnest(CAST(? AS bigint[])) AS ` + alias + `(value)`
+}
 func (dialect) OverrideID() string      { return " OVERRIDING SYSTEM VALUE" }
 
 // querier is a transaction or a pool.

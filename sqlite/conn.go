@@ -54,6 +54,7 @@ func (dialect) LockRow() string                 { return "" }
 func (dialect) SkipLocked() string              { return "" }
 func (dialect) In(column string) string         { return column + ` IN (SELECT value FROM json_each(?))` }
 func (dialect) JSONRows(alias string) string    { return `json_each(?) AS ` + alias }
+func (dialect) IDTable(alias string) string     { return `json_each(?) AS ` + alias }
 func (dialect) Date(expr string) string         { return expr }
 func (dialect) OverrideID() string              { return "" }
 

@@ -205,8 +205,10 @@ func (r dbRevertTx) RevertInput(ctx context.Context, jobID int64, ids []int64) (
 func (r dbRevertTx) current(ctx context.Context, jobID int64, ids IDs) ([]RevertRecord, error) {
 	tx := r.tx
 	rows, err := tx.Query(ctx, `WITH keys AS (
-			SELECT item_id, bin_id, lot_id, date_filled FROM inventory_changes WHERE tenant_id = ? AND `+tx.Dialect.In("record_id")+`
-			UNION SELECT item_id, bin_id, lot_id, date_filled FROM inventory WHERE tenant_id = ? AND `+tx.Dialect.In("id")+`)
+			SELECT c.item_id, c.bin_id, c.lot_id, c.date_filled FROM `+tx.Dialect.IDTable("ids")+`
+			CROSS JOIN inventory_changes c WHERE c.tenant_id = ? AND c.record_id = ids.value
+			UNION SELECT inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled FROM `+tx.Dialect.IDTable("ids2")+`
+			CROSS JOIN inventory inv WHERE inv.tenant_id = ? AND inv.id = ids2.value)
 		SELECT inv.id, inv.item_id, inv.bin_id, inv.lot_id, inv.date_filled, i.name, b.name, lt.name,
 		       inv.quantity, inv.uom_id, u.name, COALESCE(inv.created_job_id, 0), COALESCE(inv.last_job_id, 0), inv.created_at,
 		       COALESCE(inv.created_job_id, 0) = ? OR EXISTS (SELECT 1 FROM inventory_changes x WHERE x.tenant_id = inv.tenant_id
@@ -216,7 +218,7 @@ func (r dbRevertTx) current(ctx context.Context, jobID int64, ids IDs) ([]Revert
 		JOIN uoms u ON u.id = inv.uom_id
 		WHERE inv.tenant_id = ? AND inv.item_id = k.item_id AND inv.bin_id = k.bin_id
 		  AND inv.lot_id = k.lot_id AND inv.date_filled = k.date_filled`,
-		r.tenantID, ids, r.tenantID, ids, jobID, jobID, jobID, r.tenantID)
+		ids, r.tenantID, ids, r.tenantID, jobID, jobID, jobID, r.tenantID)
 	if err != nil {
 		return nil, err
 	}

@@ -60,6 +60,11 @@ type Dialect interface {
 	// In is a condition: column is one of the values of a list argument
 	// (?: Strings, Ints or IDs), of any length.
 	In(column string) string
+	// IDTable is a FROM item: the ids of an IDs argument (?), as rows of one
+	// integer column value, under alias. A query that starts from it (then
+	// CROSS JOIN, which keeps SQLite from reordering) costs what the ids
+	// do, not what the table does.
+	IDTable(alias string) string
 	// JSONRows is a FROM item: the elements of a JSON array argument (?, a
 	// string), as rows of one column value, under alias; `alias.value ->>
 	// N` reads an element's Nth item as text on every engine.
