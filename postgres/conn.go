@@ -10,6 +10,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/vintry/vintry/store"
 )
 
@@ -189,6 +190,8 @@ func targets(dest []any) []any {
 			t = (*[]string)(d)
 		case *store.Ints:
 			t = (*[]int)(d)
+		case *store.RawBytes:
+			t = (*pgtype.DriverBytes)(d)
 		default:
 			continue
 		}

@@ -168,6 +168,9 @@ func scanTimes(scan func(...any) error, dest []any) error {
 			targets = copyOnce(targets, dest)
 			targets[i] = &s
 			fix = append(fix, func() { *d = parseNullTime(s) })
+		case *store.RawBytes:
+			targets = copyOnce(targets, dest)
+			targets[i] = (*sql.RawBytes)(d)
 		case *store.Strings, *store.Ints:
 			var s string
 			targets = copyOnce(targets, dest)

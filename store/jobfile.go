@@ -132,7 +132,7 @@ func (s *Service) CopyJobInput(ctx context.Context, jobID int64, w io.Writer) er
 		defer rows.Close()
 		parts := 0
 		for rows.Next() {
-			var b []byte
+			var b RawBytes // valid until the next row
 			if err := rows.Scan(&b); err != nil {
 				return err
 			}

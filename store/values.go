@@ -36,6 +36,11 @@ type (
 	IDs []int64
 )
 
+// RawBytes is a scan target for a large bytes column read row by row: the
+// driver's own buffer, without a copy, valid only until the next Next or
+// Close of its rows.
+type RawBytes []byte
+
 // Opaque is text kept byte for byte, whatever bytes it holds (an
 // idempotency key): SQLite keeps it as TEXT, PostgreSQL, whose text
 // cannot hold every byte string, as bytea.
