@@ -63,7 +63,7 @@ func (dialect) Date(expr string) string { return `CAST(` + expr + ` AS date)` }
 func (dialect) IDTable(alias string) string {
 	return `unnest(CAST(? AS bigint[])) AS ` + alias + `(value)`
 }
-func (dialect) OverrideID() string      { return " OVERRIDING SYSTEM VALUE" }
+func (dialect) OverrideID() string { return " OVERRIDING SYSTEM VALUE" }
 
 // querier is a transaction or a pool.
 type querier interface {

@@ -23,16 +23,8 @@ func (s *Service) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vi
 	var job *vintry.ImportJob
 	var replayed bool
 	err = s.d.Update(ctx, func(tx *Tx) error {
-		job, replayed = nil, false
-		tenantID, err := tx.TenantID()
-		if err != nil {
-			return err
-		}
-		if err := tx.Lock(ctx, LockWrite, tenantID); err != nil {
-			return err
-		}
-		if job, err = replay(ctx, tx, tenantID, req.IdempotencyKey, req.RequestHash); err != nil || job != nil {
-			replayed = job != nil
+		tenantID, err := lockAndReplay(ctx, tx, LockWrite, req.IdempotencyKey, req.RequestHash, &job, &replayed)
+		if err != nil || replayed {
 			return err
 		}
 		now := tx.Now
@@ -110,6 +102,23 @@ func (s *Service) jobFinished(ctx context.Context, tx *Tx, job *vintry.ImportJob
 	return s.Queue.EnqueueWebhooks(ctx, tx, ids)
 }
 
+// lockAndReplay begins an import request in tx: it takes the tenant's lock
+// of class, then sets *job to the job the idempotency key already stands
+// for (and *replayed), or to nil for a new request.
+func lockAndReplay(ctx context.Context, tx *Tx, class, key string, hash []byte, job **vintry.ImportJob, replayed *bool) (int64, error) {
+	*job, *replayed = nil, false
+	tenantID, err := tx.TenantID()
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Lock(ctx, class, tenantID); err != nil {
+		return 0, err
+	}
+	*job, err = replay(ctx, tx, tenantID, key, hash)
+	*replayed = *job != nil
+	return tenantID, err
+}
+
 // replay returns the job an idempotency key already stands for, nil when the
 // key is new (or empty), or EINVALID when it was used with another request.
 func replay(ctx context.Context, tx *Tx, tenantID int64, key string, hash []byte) (*vintry.ImportJob, error) {
@@ -172,16 +181,8 @@ func (s *Service) QueueImport(ctx context.Context, req vintry.QueueRequest) (*vi
 	var job *vintry.ImportJob
 	var replayed bool
 	err := s.d.Update(ctx, func(tx *Tx) error {
-		job, replayed = nil, false
-		tenantID, err := tx.TenantID()
-		if err != nil {
-			return err
-		}
-		if err := tx.Lock(ctx, LockQueue, tenantID); err != nil {
-			return err
-		}
-		if job, err = replay(ctx, tx, tenantID, req.IdempotencyKey, req.RequestHash); err != nil || job != nil {
-			replayed = job != nil
+		tenantID, err := lockAndReplay(ctx, tx, LockQueue, req.IdempotencyKey, req.RequestHash, &job, &replayed)
+		if err != nil || replayed {
 			return err
 		}
 		job = &vintry.ImportJob{
