@@ -28,7 +28,7 @@ func (s *Service) DeleteInventory(ctx context.Context, req vintry.DeleteRequest)
 		if n = len(ids); err != nil || req.DryRun || n == 0 {
 			return err
 		}
-		return DeleteRecords(ctx, tx, tenantID, ids, 0)
+		return deleteRecords(ctx, tx, tenantID, ids, 0)
 	})
 	return n, err
 }
@@ -130,10 +130,10 @@ func queryIDs(ctx context.Context, tx *Tx, query string, args ...any) (IDs, erro
 	return ids, rows.Err()
 }
 
-// DeleteRecords writes each record's last state to history, then deletes
+// deleteRecords writes each record's last state to history, then deletes
 // it. jobID is the job that deletes (a revert), 0 for a batch delete, whose
 // user is recorded instead.
-func DeleteRecords(ctx context.Context, tx *Tx, tenantID int64, ids IDs, jobID int64) error {
+func deleteRecords(ctx context.Context, tx *Tx, tenantID int64, ids IDs, jobID int64) error {
 	var job, user *int64
 	if jobID != 0 {
 		job = &jobID

@@ -32,12 +32,12 @@ type HistoryRecord struct {
 	By        string // who created the record
 }
 
-// BuildHistory rebuilds the events of record id from its changes, oldest
+// buildHistory rebuilds the events of record id from its changes, oldest
 // first, and its current state (read only when there are no changes):
 // created (the state before the first change, or the current state), then
 // each update, delete and restore (a revert creating a deleted record again
 // under its id).
-func BuildHistory(id int64, changes []HistoryChange, current HistoryRecord) []vintry.HistoryEvent {
+func buildHistory(id int64, changes []HistoryChange, current HistoryRecord) []vintry.HistoryEvent {
 	created := vintry.HistoryEvent{Event: "created", RecordID: id}
 	if len(changes) > 0 {
 		first := changes[0]

@@ -77,9 +77,9 @@ func (s *Service) FindKeyHistory(ctx context.Context, key vintry.InventoryKey) (
 	return events, err
 }
 
-// ChangeUsers joins a change (c) to the users who made it (cu: a batch
+// changeUsers joins a change (c) to the users who made it (cu: a batch
 // delete's, ju: its job's) and who created its record (ru).
-const ChangeUsers = `
+const changeUsers = `
 		LEFT JOIN users cu ON cu.id = c.user_id
 		LEFT JOIN import_jobs j ON j.id = c.job_id LEFT JOIN users ju ON ju.id = j.user_id
 		LEFT JOIN import_jobs rj ON rj.id = c.record_job_id LEFT JOIN users ru ON ru.id = rj.user_id`
@@ -92,7 +92,7 @@ func recordHistory(ctx context.Context, tx *Tx, tenantID, id int64) ([]vintry.Hi
 		SELECT c.op, c.old_quantity, COALESCE(ou.name, ''), c.new_quantity, COALESCE(nu.name, ''),
 			COALESCE(c.job_id, 0), COALESCE(c.record_job_id, 0), c.record_created_at, c.changed_at,
 			COALESCE(cu.email, ju.email, ''), COALESCE(ru.email, '')
-		FROM inventory_changes c LEFT JOIN uoms ou ON ou.id = c.old_uom_id LEFT JOIN uoms nu ON nu.id = c.new_uom_id`+ChangeUsers+`
+		FROM inventory_changes c LEFT JOIN uoms ou ON ou.id = c.old_uom_id LEFT JOIN uoms nu ON nu.id = c.new_uom_id`+changeUsers+`
 		WHERE c.tenant_id = ? AND c.record_id = ? ORDER BY c.id`, tenantID, id)
 	if err != nil {
 		return nil, err
@@ -129,5 +129,5 @@ func recordHistory(ctx context.Context, tx *Tx, tenantID, id int64) ([]vintry.Hi
 	if exists {
 		current.Quantity, current.CreatedAt = &qty, created
 	}
-	return BuildHistory(id, changes, current), nil
+	return buildHistory(id, changes, current), nil
 }

@@ -8,14 +8,14 @@ import (
 	"github.com/vintry/vintry"
 )
 
-// ImportJobSelect reads whole jobs (ScanImportJob).
-const ImportJobSelect = `
+// importJobSelect reads whole jobs (scanImportJob).
+const importJobSelect = `
 	SELECT id, tenant_id, user_id, type, source, status, args, total, created, updated, unchanged, failed, deleted,
 	       errors, steps_done, log, file_name, created_at, started_at, completed_at,
 	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0), files_deleted_at
 	FROM import_jobs`
 
-// importJobListSelect is ImportJobSelect without the row errors, which a
+// importJobListSelect is importJobSelect without the row errors, which a
 // list never shows: a page's size and cost do not grow with its jobs' errors.
 const importJobListSelect = `
 	SELECT id, tenant_id, user_id, type, source, status, args, total, created, updated, unchanged, failed, deleted,
@@ -23,8 +23,8 @@ const importJobListSelect = `
 	       COALESCE(reverts_job_id, 0), COALESCE(reverted_by_job_id, 0), files_deleted_at
 	FROM import_jobs`
 
-// ScanImportJob reads a job of ImportJobSelect.
-func ScanImportJob(row Row) (*vintry.ImportJob, error) {
+// scanImportJob reads a job of importJobSelect.
+func scanImportJob(row Row) (*vintry.ImportJob, error) {
 	j := &vintry.ImportJob{}
 	var status, args, errs, logLines string
 	s := &j.Summary
@@ -44,9 +44,9 @@ func ScanImportJob(row Row) (*vintry.ImportJob, error) {
 	return j, json.Unmarshal([]byte(logLines), &j.Log)
 }
 
-// InsertJob inserts a job and sets its id (and its type, JobType when
+// insertJob inserts a job and sets its id (and its type, JobType when
 // unset).
-func InsertJob(ctx context.Context, tx *Tx, job *vintry.ImportJob) error {
+func insertJob(ctx context.Context, tx *Tx, job *vintry.ImportJob) error {
 	args, err := json.Marshal(job.Args)
 	if err != nil {
 		return err
@@ -65,9 +65,9 @@ func InsertJob(ctx context.Context, tx *Tx, job *vintry.ImportJob) error {
 		job.CreatedAt, job.StartedAt, reverts).Scan(&job.ID)
 }
 
-// FindJob returns job id of tenant tenantID; ENOTFOUND when there is none.
-func FindJob(ctx context.Context, tx *Tx, tenantID, id int64) (*vintry.ImportJob, error) {
-	j, err := ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ? AND tenant_id = ?`, id, tenantID))
+// findJob returns job id of tenant tenantID; ENOTFOUND when there is none.
+func findJob(ctx context.Context, tx *Tx, tenantID, id int64) (*vintry.ImportJob, error) {
+	j, err := scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = ? AND tenant_id = ?`, id, tenantID))
 	if errors.Is(err, ErrNoRows) {
 		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
 	}
@@ -82,7 +82,7 @@ func (s *Service) FindImportJob(ctx context.Context, id int64) (*vintry.ImportJo
 		if err != nil {
 			return err
 		}
-		job, err = FindJob(ctx, tx, tenantID, id)
+		job, err = findJob(ctx, tx, tenantID, id)
 		return err
 	})
 	return job, err
@@ -109,7 +109,7 @@ func (s *Service) FindImportJobs(ctx context.Context, page vintry.PageRequest) (
 		}
 		defer rows.Close()
 		for rows.Next() {
-			j, err := ScanImportJob(rows)
+			j, err := scanImportJob(rows)
 			if err != nil {
 				return err
 			}

@@ -32,7 +32,7 @@ func (s *Service) ImportRows(ctx context.Context, req vintry.ImportRequest) (*vi
 			TenantID: tenantID, UserID: tx.Principal.UserID, Source: vintry.SourceAPI,
 			Status: vintry.StatusProcessing, Args: req.Args, CreatedAt: now, StartedAt: &now,
 		}
-		if err := InsertJob(ctx, tx, job); err != nil {
+		if err := insertJob(ctx, tx, job); err != nil {
 			return err
 		}
 		if err := s.putBytes(ctx, tx, job, vintry.FileInput, input); err != nil {
@@ -76,7 +76,7 @@ func (s *Service) runImport(ctx context.Context, tx *Tx, job *vintry.ImportJob, 
 // so a small job's files and state go in one round trip where the engine
 // batches.
 func (s *Service) finishWithFiles(ctx context.Context, tx *Tx, job *vintry.ImportJob, out *importer.Outcome, src importer.Source) error {
-	for _, f := range ResultFiles(out, src) {
+	for _, f := range resultFiles(out, src) {
 		if err := s.PutFile(ctx, tx, job, f.Kind, f.Render); err != nil {
 			return err
 		}
@@ -85,7 +85,7 @@ func (s *Service) finishWithFiles(ctx context.Context, tx *Tx, job *vintry.Impor
 	// transaction began.
 	done := s.d.Now()
 	job.StepsDone, job.CompletedAt = len(vintry.JobSteps), &done
-	if err := FinishJob(ctx, tx, job); err != nil {
+	if err := finishJob(ctx, tx, job); err != nil {
 		return err
 	}
 	return s.jobFinished(ctx, tx, job)
@@ -93,9 +93,9 @@ func (s *Service) finishWithFiles(ctx context.Context, tx *Tx, job *vintry.Impor
 
 // jobFinished is the one hook of every transition of a job to a terminal
 // status, called inside that transition's transaction: the deliveries its
-// event raises (InsertDeliveries) are written and queued in the same commit.
+// event raises (insertDeliveries) are written and queued in the same commit.
 func (s *Service) jobFinished(ctx context.Context, tx *Tx, job *vintry.ImportJob) error {
-	ids, err := InsertDeliveries(ctx, tx, job)
+	ids, err := insertDeliveries(ctx, tx, job)
 	if err != nil || len(ids) == 0 || s.Queue == nil {
 		return err
 	}
@@ -129,7 +129,7 @@ func replay(ctx context.Context, tx *Tx, tenantID int64, key string, hash []byte
 	if err != nil || jobID == 0 {
 		return nil, err
 	}
-	return FindJob(ctx, tx, tenantID, jobID)
+	return findJob(ctx, tx, tenantID, jobID)
 }
 
 // rememberKey records that an idempotency key stands for a job. When a
@@ -192,7 +192,7 @@ func (s *Service) QueueImport(ctx context.Context, req vintry.QueueRequest) (*vi
 		if req.MappingProfile != "" {
 			job.Log = []string{vintry.MappingProfileLog(req.MappingProfile)}
 		}
-		if err := InsertJob(ctx, tx, job); err != nil {
+		if err := insertJob(ctx, tx, job); err != nil {
 			return err
 		}
 		if err := tx.Queue(ctx, `UPDATE import_jobs SET field_mappings = ?, mapping_profile = ? WHERE id = ?`,
@@ -253,7 +253,7 @@ func (s *Service) StartImportJob(ctx context.Context, jobID int64) (*vintry.Queu
 // transaction ends: only one transaction at a time can start or finish the
 // job, and the next sees what the last one committed.
 func findJobForWorker(ctx context.Context, tx *Tx, jobID int64) (*vintry.ImportJob, error) {
-	j, err := ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
+	j, err := scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
 	if errors.Is(err, ErrNoRows) {
 		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
 	}

@@ -90,11 +90,11 @@ func (s *Service) putBytes(ctx context.Context, tx *Tx, job *vintry.ImportJob, k
 	})
 }
 
-// CopyParts writes a stored file of size bytes to w: part(0), part(1)…, in
+// copyParts writes a stored file of size bytes to w: part(0), part(1)…, in
 // order, until size bytes are written, holding one part at a time. part
 // returns the bytes of one part, or an error (ENOTFOUND when the part is
 // gone). The parts must add up to size exactly.
-func CopyParts(w io.Writer, size int64, part func(n int) ([]byte, error)) error {
+func copyParts(w io.Writer, size int64, part func(n int) ([]byte, error)) error {
 	var written int64
 	for n := 0; written < size; n++ {
 		b, err := part(n)

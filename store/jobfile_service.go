@@ -45,7 +45,7 @@ func (s *Service) FindJobFile(ctx context.Context, jobID int64, kind vintry.File
 // between two reads; were one missing (deleted meanwhile), the copy would
 // end with ENOTFOUND.
 func (s *Service) CopyJobFile(ctx context.Context, f *vintry.JobFile, w io.Writer) error {
-	return CopyParts(w, f.Size, func(part int) ([]byte, error) {
+	return copyParts(w, f.Size, func(part int) ([]byte, error) {
 		var b []byte
 		err := s.d.View(ctx, func(tx *Tx) error {
 			tenantID, err := tx.TenantID()

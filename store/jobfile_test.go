@@ -80,20 +80,20 @@ func TestCopyParts(t *testing.T) {
 		return stored[n], nil
 	}
 	var out bytes.Buffer
-	if err := CopyParts(&out, 10, part); err != nil || out.String() != "abcdefghij" {
+	if err := copyParts(&out, 10, part); err != nil || out.String() != "abcdefghij" {
 		t.Errorf("copy = %q, %v", out.String(), err)
 	}
 	out.Reset()
-	if err := CopyParts(&out, 0, func(int) ([]byte, error) { t.Error("read a part of an empty file"); return nil, nil }); err != nil || out.Len() != 0 {
+	if err := copyParts(&out, 0, func(int) ([]byte, error) { t.Error("read a part of an empty file"); return nil, nil }); err != nil || out.Len() != 0 {
 		t.Errorf("empty copy = %q, %v", out.String(), err)
 	}
 	for _, size := range []int64{9, 11} {
-		if err := CopyParts(io.Discard, size, part); err == nil {
+		if err := copyParts(io.Discard, size, part); err == nil {
 			t.Errorf("parts of 10 bytes copied as a file of %d", size)
 		}
 	}
 	empty := func(int) ([]byte, error) { return []byte{}, nil }
-	if err := CopyParts(io.Discard, 3, empty); err == nil {
+	if err := copyParts(io.Discard, 3, empty); err == nil {
 		t.Error("an empty part in a file of 3 bytes was accepted")
 	}
 }

@@ -7,11 +7,11 @@ import (
 	"github.com/vintry/vintry"
 )
 
-// FeedParentsFirst returns a copy of a location feed's rows with locations
+// feedParentsFirst returns a copy of a location feed's rows with locations
 // first, then location areas, then bins, whatever the file order, so a bin
 // may come before its area in the file. Rows of one kind keep their order;
 // a row of an unknown entity_type sorts with the locations.
-func FeedParentsFirst(rows []vintry.LocationFeedRow) []vintry.LocationFeedRow {
+func feedParentsFirst(rows []vintry.LocationFeedRow) []vintry.LocationFeedRow {
 	order := map[vintry.Kind]int{vintry.KindLocation: 0, vintry.KindLocationArea: 1, vintry.KindBin: 2}
 	sorted := append([]vintry.LocationFeedRow(nil), rows...)
 	sort.SliceStable(sorted, func(i, j int) bool {
@@ -20,10 +20,10 @@ func FeedParentsFirst(rows []vintry.LocationFeedRow) []vintry.LocationFeedRow {
 	return sorted
 }
 
-// FeedRowKind returns the kind a location-feed row's entity_type names and
+// feedRowKind returns the kind a location-feed row's entity_type names and
 // the prefix of the row's field error keys ("line N."). An entity_type that
 // names no kind is recorded in errs, and ok is false.
-func FeedRowKind(r *vintry.LocationFeedRow, errs *vintry.FieldErrors) (k vintry.Kind, prefix string, ok bool) {
+func feedRowKind(r *vintry.LocationFeedRow, errs *vintry.FieldErrors) (k vintry.Kind, prefix string, ok bool) {
 	prefix = fmt.Sprintf("line %d.", r.Line)
 	if k, ok = vintry.FeedKinds[r.EntityType]; !ok {
 		errs.Add(prefix+"entity_type", fmt.Sprintf("Line %d: entity_type '%s' must be location, location_area or bin.", r.Line, r.EntityType))
@@ -31,18 +31,18 @@ func FeedRowKind(r *vintry.LocationFeedRow, errs *vintry.FieldErrors) (k vintry.
 	return k, prefix, ok
 }
 
-// KindTable says where a master data kind lives (the same in both engines'
+// kindTable says where a master data kind lives (the same in both engines'
 // schemas) and which text columns it has beyond id, name, name_fold,
 // description and the timestamps. Each engine builds its own SQL from it.
-type KindTable struct {
+type kindTable struct {
 	Table       string
 	ParentTable string // "" when the kind has no parent
 	ParentCol   string
 	Extra       []string // kind-specific text columns
 }
 
-// KindTables maps every master data kind to its table.
-var KindTables = map[vintry.Kind]KindTable{
+// kindTables maps every master data kind to its table.
+var kindTables = map[vintry.Kind]kindTable{
 	vintry.KindLocation:     {Table: "locations"},
 	vintry.KindLocationArea: {Table: "location_areas", ParentTable: "locations", ParentCol: "location_id"},
 	vintry.KindBin:          {Table: "bins", ParentTable: "location_areas", ParentCol: "area_id", Extra: []string{"bin_type", "external_system_id"}},
@@ -51,9 +51,9 @@ var KindTables = map[vintry.Kind]KindTable{
 	vintry.KindUOM:          {Table: "uoms", Extra: []string{"abbreviation"}},
 }
 
-// EntryField returns the entry field that holds an extra column of
-// KindTable.Extra; any other column is a programming error.
-func EntryField(e *vintry.MasterEntry, col string) *string {
+// entryField returns the entry field that holds an extra column of
+// kindTable.Extra; any other column is a programming error.
+func entryField(e *vintry.MasterEntry, col string) *string {
 	switch col {
 	case "bin_type":
 		return &e.BinType

@@ -9,11 +9,11 @@ import (
 	"github.com/vintry/vintry"
 )
 
-// kindSpec is a kind's table (KindTables) with its SQL.
-type kindSpec struct{ KindTable }
+// kindSpec is a kind's table (kindTables) with its SQL.
+type kindSpec struct{ kindTable }
 
 // specOf returns the table of kind k.
-func specOf(k vintry.Kind) kindSpec { return kindSpec{KindTables[k]} }
+func specOf(k vintry.Kind) kindSpec { return kindSpec{kindTables[k]} }
 
 // selectSQL returns the query for entries of the kind, with the parent's name.
 func (s kindSpec) selectSQL() string {
@@ -31,7 +31,7 @@ func (s kindSpec) scan(row Row) (vintry.MasterEntry, error) {
 	var e vintry.MasterEntry
 	dest := []any{&e.ID, &e.Name, &e.Description, &e.CreatedAt, &e.UpdatedAt}
 	for _, c := range s.Extra {
-		dest = append(dest, EntryField(&e, c))
+		dest = append(dest, entryField(&e, c))
 	}
 	dest = append(dest, &e.ParentName)
 	err := row.Scan(dest...)
@@ -119,7 +119,7 @@ func (s *Service) UpsertMasterEntries(ctx context.Context, k vintry.Kind, entrie
 // ImportLocationFeed implements vintry.MasterDataService.
 func (s *Service) ImportLocationFeed(ctx context.Context, rows []vintry.LocationFeedRow) (vintry.UpsertResult, error) {
 	var result vintry.UpsertResult
-	sorted := FeedParentsFirst(rows)
+	sorted := feedParentsFirst(rows)
 	err := s.d.Update(ctx, func(tx *Tx) error {
 		b, _, err := writeBatch(ctx, tx)
 		if err != nil {
@@ -127,7 +127,7 @@ func (s *Service) ImportLocationFeed(ctx context.Context, rows []vintry.Location
 		}
 		for i := range sorted {
 			r := &sorted[i]
-			kind, prefix, ok := FeedRowKind(r, &b.errs)
+			kind, prefix, ok := feedRowKind(r, &b.errs)
 			if !ok {
 				continue
 			}
@@ -233,7 +233,7 @@ func (s kindSpec) writeColumns(cols []string, args []any, parentID int64, e *vin
 		cols, args = append(cols, s.ParentCol), append(args, parentID)
 	}
 	for _, c := range s.Extra {
-		cols, args = append(cols, c), append(args, *EntryField(e, c))
+		cols, args = append(cols, c), append(args, *entryField(e, c))
 	}
 	if s.Table == "uoms" {
 		cols, args = append(cols, "abbreviation_fold"), append(args, vintry.FoldName(e.Abbreviation))

@@ -22,16 +22,16 @@ func (s *Service) queueRevert(ctx context.Context, tx *Tx, id int64, opts vintry
 	if err := tx.Lock(ctx, LockWrite, tenantID); err != nil {
 		return nil, err
 	}
-	job, err := FindJob(ctx, tx, tenantID, id)
+	job, err := findJob(ctx, tx, tenantID, id)
 	if err != nil {
 		return nil, err
 	}
 	if err := job.CheckRevertable(); err != nil {
 		return nil, err
 	}
-	rev := NewRevertJob(job, tx.Principal.UserID, tx.Now, vintry.StatusPending)
+	rev := newRevertJob(job, tx.Principal.UserID, tx.Now, vintry.StatusPending)
 	rev.Log = append(rev.Log, "Queued: the import is too large to revert within one request.")
-	if err := InsertJob(ctx, tx, rev); err != nil {
+	if err := insertJob(ctx, tx, rev); err != nil {
 		return nil, err
 	}
 	logLines, err := json.Marshal(rev.Log)
@@ -70,9 +70,9 @@ func (s *Service) RunQueuedRevert(ctx context.Context, jobID int64, complete fun
 // runQueuedRevert runs queued revert job jobID in tx, under its row lock
 // and the tenant's write lock, and then complete. A revert job already
 // finished is only completed. A conflict comes back as the error of
-// RunRevert (ECONFLICT).
+// runRevert (ECONFLICT).
 func (s *Service) runQueuedRevert(ctx context.Context, tx *Tx, jobID int64, complete func(*Tx) error) (*vintry.ImportJob, error) {
-	rev, err := ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
+	rev, err := scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
 	if errors.Is(err, ErrNoRows) {
 		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
 	} else if err != nil {
@@ -88,18 +88,18 @@ func (s *Service) runQueuedRevert(ctx context.Context, tx *Tx, jobID int64, comp
 	if err := tx.QueryRow(ctx, `SELECT revert_mode FROM import_jobs WHERE id = ?`, jobID).Scan(&mode); err != nil {
 		return nil, err
 	}
-	reverted, err := FindJob(ctx, tx, rev.TenantID, rev.RevertsJobID)
+	reverted, err := findJob(ctx, tx, rev.TenantID, rev.RevertsJobID)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := RunRevert(ctx, s.revertTx(tx, rev.TenantID), reverted, rev, tx.Now, vintry.RevertOptionsOf(mode), s.RevertChunk); err != nil {
+	if _, err := runRevert(ctx, s.revertTx(tx, rev.TenantID), reverted, rev, tx.Now, vintry.RevertOptionsOf(mode), s.RevertChunk); err != nil {
 		return rev, err
 	}
 	return rev, complete(tx)
 }
 
 // FailQueuedRevert ends queued revert job jobID as failed for reason
-// (RefuseQueuedRevert), unless it has finished, frees the job it was to
+// (refuseQueuedRevert), unless it has finished, frees the job it was to
 // revert for another revert, raises the job's event and completes the
 // queue job (complete), in one transaction.
 func (s *Service) FailQueuedRevert(ctx context.Context, jobID int64, reason error, complete func(*Tx) error) (*vintry.ImportJob, error) {
@@ -113,14 +113,14 @@ func (s *Service) FailQueuedRevert(ctx context.Context, jobID int64, reason erro
 }
 
 func (s *Service) failQueuedRevert(ctx context.Context, tx *Tx, jobID int64, reason error, complete func(*Tx) error) (*vintry.ImportJob, error) {
-	rev, err := ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
+	rev, err := scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
 	if errors.Is(err, ErrNoRows) {
 		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
 	} else if err != nil || rev.Status.Terminal() {
 		return rev, err
 	}
-	RefuseQueuedRevert(rev, reason, tx.Now)
-	if err := FinishJob(ctx, tx, rev); err != nil {
+	refuseQueuedRevert(rev, reason, tx.Now)
+	if err := finishJob(ctx, tx, rev); err != nil {
 		return nil, err
 	}
 	if _, err := tx.Exec(ctx, `UPDATE import_jobs SET reverted_by_job_id = NULL WHERE id = ? AND reverted_by_job_id = ?`,
@@ -133,8 +133,8 @@ func (s *Service) failQueuedRevert(ctx context.Context, tx *Tx, jobID int64, rea
 	return rev, complete(tx)
 }
 
-// FinishJob stores a job's status, counts, errors and progress.
-func FinishJob(ctx context.Context, tx *Tx, job *vintry.ImportJob) error {
+// finishJob stores a job's status, counts, errors and progress.
+func finishJob(ctx context.Context, tx *Tx, job *vintry.ImportJob) error {
 	errs, err := json.Marshal(nonNil(job.Errors))
 	if err != nil {
 		return err

@@ -141,13 +141,13 @@ func (p *RevertPlan) Writes() (deletes []int64, updates, restores []RevertItem) 
 	return deletes, updates, restores
 }
 
-// PlanRevert decides the revert of in.JobID. A record is in conflict when a
+// planRevert decides the revert of in.JobID. A record is in conflict when a
 // change row of it follows the job's own change (any update, delete or
 // restore by anyone else), or when the job deleted it and another record
 // now has its key, or when it is not as the job left it. Without Force or
 // SkipConflicts (or Preview), conflicts refuse the revert: ECONFLICT with
 // the conflicts as the error's content, nothing to write.
-func PlanRevert(in RevertInput, opts vintry.RevertOptions) (*RevertPlan, error) {
+func planRevert(in RevertInput, opts vintry.RevertOptions) (*RevertPlan, error) {
 	byRecord := map[int64][]RevertChange{}
 	for _, c := range in.Changes {
 		byRecord[c.RecordID] = append(byRecord[c.RecordID], c)
@@ -296,7 +296,7 @@ func (p *RevertPlan) decide(opts vintry.RevertOptions) error {
 		}
 	}
 	if len(r.Conflicts) > 0 && !opts.Force && !opts.SkipConflicts && !opts.Preview {
-		return &vintry.Error{Code: vintry.ECONFLICT, Message: MsgRevertConflicts(len(r.Conflicts)),
+		return &vintry.Error{Code: vintry.ECONFLICT, Message: msgRevertConflicts(len(r.Conflicts)),
 			Content: map[string]any{"conflicts": r.Conflicts}}
 	}
 	if len(r.Conflicts) > 0 && !opts.Force {
@@ -321,8 +321,8 @@ func (p *RevertPlan) decide(opts vintry.RevertOptions) error {
 	return nil
 }
 
-// MsgRevertConflicts is the 409 message of a revert refused for conflicts.
-func MsgRevertConflicts(n int) string {
+// msgRevertConflicts is the 409 message of a revert refused for conflicts.
+func msgRevertConflicts(n int) string {
 	if n == 1 {
 		return "The import cannot be reverted: 1 record was changed after it."
 	}
@@ -422,7 +422,7 @@ func (s *Service) CancelImportJob(ctx context.Context, id int64) (*vintry.Import
 		if err != nil {
 			return err
 		}
-		job, err = ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ? AND tenant_id = ?`+tx.Dialect.LockRow(), id, tenantID))
+		job, err = scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = ? AND tenant_id = ?`+tx.Dialect.LockRow(), id, tenantID))
 		if errors.Is(err, ErrNoRows) {
 			return vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
 		} else if err != nil {

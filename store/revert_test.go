@@ -95,9 +95,9 @@ func TestPlanRevert(t *testing.T) {
 				want string
 			}{{"default", vintry.RevertOptions{}, tt.action}, {"skip", vintry.RevertOptions{SkipConflicts: true}, tt.skip},
 				{"force", vintry.RevertOptions{Force: true}, tt.force}} {
-				plan, err := PlanRevert(tt.in, mode.opts)
+				plan, err := planRevert(tt.in, mode.opts)
 				if mode.name == "default" && tt.conflict != "" {
-					if vintry.ErrorCode(err) != vintry.ECONFLICT || vintry.ErrorMessage(err) != MsgRevertConflicts(1) {
+					if vintry.ErrorCode(err) != vintry.ECONFLICT || vintry.ErrorMessage(err) != msgRevertConflicts(1) {
 						t.Errorf("default: err = %v, want the conflict", err)
 					}
 					continue
@@ -142,7 +142,7 @@ func TestPlanRevertOfForcedRevert(t *testing.T) {
 		ch(2, 8, "delete", st("6"), nil, job),  // the forced revert deleted 8, which held the key
 		ch(3, 7, "restore", nil, st("5"), job), // and restored 7
 	}, Current: []RevertRecord{cur(7, "5", 3)}}
-	plan, err := PlanRevert(in, vintry.RevertOptions{})
+	plan, err := planRevert(in, vintry.RevertOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +159,7 @@ func TestPlanRevertMissingMasterData(t *testing.T) {
 	gone := st("5")
 	gone.UOM = ""
 	in := RevertInput{JobID: job, Changes: []RevertChange{ch(1, 7, "delete", gone, nil, job)}}
-	_, err := PlanRevert(in, vintry.RevertOptions{})
+	_, err := planRevert(in, vintry.RevertOptions{})
 	if vintry.ErrorCode(err) != vintry.ECONFLICT || !strings.Contains(vintry.ErrorMessage(err), "record 7 cannot be restored") {
 		t.Errorf("err = %v", err)
 	}
@@ -186,7 +186,7 @@ func TestPlanRevertCountsAndFiles(t *testing.T) {
 			ch(3, 3, "update", st("2"), st("3"), 20)},
 		Current: []RevertRecord{cur(1, "1", job), cur(2, "6", 3), cur(3, "3", 3)}}
 	in.Current[0].Key = other
-	plan, err := PlanRevert(in, vintry.RevertOptions{SkipConflicts: true})
+	plan, err := planRevert(in, vintry.RevertOptions{SkipConflicts: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestRevertFilesAreSafeForSpreadsheets(t *testing.T) {
 		Current: []RevertRecord{cur(7, "6", 3)}}
 	in.Changes[0].Key, in.Current[0].Key = k, k
 	in.Current[0].State.UOM, in.Changes[0].Old.UOM, in.Changes[0].New.UOM = "-gal", "-gal", "\tgal"
-	plan, err := PlanRevert(in, vintry.RevertOptions{})
+	plan, err := planRevert(in, vintry.RevertOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -343,7 +343,7 @@ func TestRunRevertInChunks(t *testing.T) {
 			ch(3, 3, "update", st("2"), st("3"), 20)},
 		Current: []RevertRecord{cur(1, "1", job), cur(2, "6", 3)}}
 	in.Current[0].Key = other
-	whole, err := PlanRevert(in, vintry.RevertOptions{SkipConflicts: true})
+	whole, err := planRevert(in, vintry.RevertOptions{SkipConflicts: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -353,21 +353,21 @@ func TestRunRevertInChunks(t *testing.T) {
 	}
 	ctx := context.Background()
 	reverted := &vintry.ImportJob{ID: job, TenantID: 1}
-	newRev := func() *vintry.ImportJob { return NewRevertJob(reverted, 4, time.Unix(0, 0), vintry.StatusProcessing) }
+	newRev := func() *vintry.ImportJob { return newRevertJob(reverted, 4, time.Unix(0, 0), vintry.StatusProcessing) }
 
 	refused := &memRevertTx{in: in}
-	_, err = RunRevert(ctx, refused, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{}, 1)
-	if vintry.ErrorCode(err) != vintry.ECONFLICT || vintry.ErrorMessage(err) != MsgRevertConflicts(1) || refused.rev != nil {
+	_, err = runRevert(ctx, refused, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{}, 1)
+	if vintry.ErrorCode(err) != vintry.ECONFLICT || vintry.ErrorMessage(err) != msgRevertConflicts(1) || refused.rev != nil {
 		t.Fatalf("without options: %v, revert job %+v", err, refused.rev)
 	}
 	preview := &memRevertTx{in: in}
-	r, err := RunRevert(ctx, preview, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{Preview: true}, 1)
+	r, err := runRevert(ctx, preview, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{Preview: true}, 1)
 	if err != nil || r.Job != nil || preview.rev != nil || len(r.Conflicts) != 1 || r.Deleted != 1 || r.Restored != 1 {
 		t.Fatalf("preview: %+v, %v, wrote %+v", r, err, preview.rev)
 	}
 
 	m := &memRevertTx{in: in}
-	r, err = RunRevert(ctx, m, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{SkipConflicts: true}, 1)
+	r, err = runRevert(ctx, m, reverted, newRev(), time.Unix(0, 0), vintry.RevertOptions{SkipConflicts: true}, 1)
 	if err != nil {
 		t.Fatal(err)
 	}

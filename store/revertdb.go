@@ -13,7 +13,7 @@ import (
 // writes, the revert job with its files and the link from the reverted job
 // are one write transaction, which holds the tenant's write lock (so no
 // import or delete of the tenant interleaves with it), planned and written
-// in chunks (RunRevert).
+// in chunks (runRevert).
 func (s *Service) RevertImportJob(ctx context.Context, id int64, opts vintry.RevertOptions) (*vintry.RevertResult, error) {
 	var result *vintry.RevertResult
 	err := s.d.Update(ctx, func(tx *Tx) error {
@@ -25,15 +25,15 @@ func (s *Service) RevertImportJob(ctx context.Context, id int64, opts vintry.Rev
 		if err := tx.Lock(ctx, LockWrite, tenantID); err != nil {
 			return err
 		}
-		job, err := FindJob(ctx, tx, tenantID, id)
+		job, err := findJob(ctx, tx, tenantID, id)
 		if err != nil {
 			return err
 		}
 		if err := job.CheckRevertable(); err != nil {
 			return err
 		}
-		rev := NewRevertJob(job, tx.Principal.UserID, tx.Now, vintry.StatusProcessing)
-		result, err = RunRevert(ctx, s.revertTx(tx, tenantID), job, rev, tx.Now, opts, s.RevertChunk)
+		rev := newRevertJob(job, tx.Principal.UserID, tx.Now, vintry.StatusProcessing)
+		result, err = runRevert(ctx, s.revertTx(tx, tenantID), job, rev, tx.Now, opts, s.RevertChunk)
 		return err
 	})
 	return result, err
@@ -63,7 +63,7 @@ type dbRevertTx struct {
 }
 
 func (r dbRevertTx) InsertRevertJob(ctx context.Context, rev *vintry.ImportJob) error {
-	return InsertJob(ctx, r.tx, rev)
+	return insertJob(ctx, r.tx, rev)
 }
 
 // WriteRevert writes the deletes, then the updates and restores, each with
@@ -71,7 +71,7 @@ func (r dbRevertTx) InsertRevertJob(ctx context.Context, rev *vintry.ImportJob) 
 func (r dbRevertTx) WriteRevert(ctx context.Context, rev *vintry.ImportJob, deletes []int64, updates, restores []RevertItem) error {
 	tx := r.tx
 	if len(deletes) > 0 {
-		if err := DeleteRecords(ctx, tx, r.tenantID, deletes, rev.ID); err != nil {
+		if err := deleteRecords(ctx, tx, r.tenantID, deletes, rev.ID); err != nil {
 			return err
 		}
 	}
@@ -134,7 +134,7 @@ func (r dbRevertTx) PutRevertFile(ctx context.Context, rev *vintry.ImportJob, ki
 }
 
 func (r dbRevertTx) FinishRevert(ctx context.Context, rev *vintry.ImportJob) error {
-	if err := FinishJob(ctx, r.tx, rev); err != nil {
+	if err := finishJob(ctx, r.tx, rev); err != nil {
 		return err
 	}
 	if err := r.tx.Queue(ctx, `UPDATE import_jobs SET reverted_by_job_id = ? WHERE id = ?`, rev.ID, rev.RevertsJobID); err != nil {

@@ -7,13 +7,13 @@ import (
 )
 
 // revertFiles are a revert job's four files, rendered in memory (tests compare
-// them with what RunRevert spools).
+// them with what runRevert spools).
 type revertFiles struct {
 	Input, Staging, Output, Errors []byte
 }
 
 // revertJobFiles renders the four files of a one-chunk plan in memory, as
-// RunRevert spools them.
+// runRevert spools them.
 func revertJobFiles(plan *RevertPlan) (*revertFiles, error) {
 	in, stage, out, errs := newCSV(revertInputHeader()), newCSV(revertStagingHeader()), newCSV(revertOutputHeader()), newCSV(revertErrorsHeader)
 	for i, it := range plan.Items {

@@ -37,17 +37,17 @@ type RevertTx interface {
 	FinishRevert(ctx context.Context, rev *vintry.ImportJob) error
 }
 
-// NewRevertJob returns the revert job of reverted by user userID, created
+// newRevertJob returns the revert job of reverted by user userID, created
 // at now, with the given status (processing for one run at once, pending
-// for one queued); RunRevert inserts it, or QueueRevert does.
-func NewRevertJob(reverted *vintry.ImportJob, userID int64, now time.Time, status vintry.JobStatus) *vintry.ImportJob {
+// for one queued); runRevert inserts it, or QueueRevert does.
+func newRevertJob(reverted *vintry.ImportJob, userID int64, now time.Time, status vintry.JobStatus) *vintry.ImportJob {
 	return &vintry.ImportJob{TenantID: reverted.TenantID, UserID: userID, Type: vintry.JobTypeRevert,
 		Source: vintry.SourceAPI, Status: status, RevertsJobID: reverted.ID, CreatedAt: now,
 		Log: []string{fmt.Sprintf("Reverts job %d.", reverted.ID)}}
 }
 
-// RunRevert reverts job reverted in tx at now, as revert job rev: a new one
-// (NewRevertJob; RunRevert inserts it, unless the revert is refused or a
+// runRevert reverts job reverted in tx at now, as revert job rev: a new one
+// (newRevertJob; runRevert inserts it, unless the revert is refused or a
 // preview) or a queued one (its id set). It plans the revert chunk by
 // chunk twice: first to decide it (the conflicts, which refuse it unless
 // opts says otherwise; a preview stops there), then to write it, each chunk
@@ -56,7 +56,7 @@ func NewRevertJob(reverted *vintry.ImportJob, userID int64, now time.Time, statu
 // other chunks do not change; the second pass must count what the first
 // did, or the revert is refused. The four files are spooled to temporary
 // files, not held in memory.
-func RunRevert(ctx context.Context, tx RevertTx, reverted, rev *vintry.ImportJob, now time.Time,
+func runRevert(ctx context.Context, tx RevertTx, reverted, rev *vintry.ImportJob, now time.Time,
 	opts vintry.RevertOptions, chunk int) (*vintry.RevertResult, error) {
 	ids, err := tx.RevertRecordIDs(ctx, reverted.ID)
 	if err != nil {
@@ -87,7 +87,7 @@ func RunRevert(ctx context.Context, tx RevertTx, reverted, rev *vintry.ImportJob
 		if err != nil {
 			return nil, err
 		}
-		plan, err := PlanRevert(in, opts)
+		plan, err := planRevert(in, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -133,10 +133,10 @@ func RunRevert(ctx context.Context, tx RevertTx, reverted, rev *vintry.ImportJob
 	return &r, nil
 }
 
-// RefuseQueuedRevert ends queued revert job rev as failed at now, for the
+// refuseQueuedRevert ends queued revert job rev as failed at now, for the
 // reason err (conflicts: each one is a row error, as the conflicts a revert
 // with skip_conflicts leaves).
-func RefuseQueuedRevert(rev *vintry.ImportJob, err error, now time.Time) {
+func refuseQueuedRevert(rev *vintry.ImportJob, err error, now time.Time) {
 	rev.Status, rev.CompletedAt, rev.StepsDone = vintry.StatusFailed, &now, len(vintry.JobSteps)
 	if rev.StartedAt == nil {
 		rev.StartedAt = &now
@@ -167,7 +167,7 @@ func decideRevert(ctx context.Context, tx RevertTx, jobID int64, ids []int64, op
 		if err != nil {
 			return nil, err
 		}
-		plan, err := PlanRevert(in, look)
+		plan, err := planRevert(in, look)
 		if err != nil && vintry.ErrorCode(err) != vintry.ECONFLICT {
 			return nil, err
 		} else if err != nil && masterData == nil {
@@ -176,7 +176,7 @@ func decideRevert(ctx context.Context, tx RevertTx, jobID int64, ids []int64, op
 		t.add(plan)
 	}
 	if n := len(t.Result.Conflicts); n > 0 && !opts.Force && !opts.SkipConflicts && !opts.Preview {
-		return t, &vintry.Error{Code: vintry.ECONFLICT, Message: MsgRevertConflicts(n),
+		return t, &vintry.Error{Code: vintry.ECONFLICT, Message: msgRevertConflicts(n),
 			Content: map[string]any{"conflicts": t.Result.Conflicts}}
 	}
 	return t, masterData

@@ -10,13 +10,13 @@ import (
 	"github.com/vintry/vintry"
 )
 
-// InsertDeliveries writes, inside the transaction that ends job, a delivery
+// insertDeliveries writes, inside the transaction that ends job, a delivery
 // for each of the tenant's webhooks that wants the job's event (a
 // transactional outbox: an event is neither lost when the process dies after
 // the commit nor sent for a change that rolled back), and returns their ids,
 // ascending, for the engine to queue in the same commit. Dry runs change
 // nothing and raise no event.
-func InsertDeliveries(ctx context.Context, tx *Tx, job *vintry.ImportJob) ([]int64, error) {
+func insertDeliveries(ctx context.Context, tx *Tx, job *vintry.ImportJob) ([]int64, error) {
 	event, ok := vintry.JobEvent(job.Status)
 	if !ok || job.Args.DryRun {
 		return nil, nil
@@ -202,7 +202,7 @@ func (s *Service) FindPendingDelivery(ctx context.Context, id int64) (*vintry.Pe
 		if err != nil {
 			return err
 		}
-		pd.Job, err = ScanImportJob(tx.QueryRow(ctx, ImportJobSelect+` WHERE id = ?`, d.JobID))
+		pd.Job, err = scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = ?`, d.JobID))
 		return err
 	})
 	if err != nil {
