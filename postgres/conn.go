@@ -34,19 +34,19 @@ func (d driver) MapError(err error) error { return mapError(err) }
 func (tx *Tx) store() *store.Tx {
 	if tx.st == nil {
 		tx.st = &store.Tx{Conn: &conn{q: tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError, Lock: tx.lockTenant,
-			Dialect: dialect{}, Engine: engineTx{tx}}
+			Dialect: dialect{}, Engine: tx}
 	}
 	return tx.st
 }
 
-// engineTx is PostgreSQL's store.TxEngine.
-type engineTx struct{ tx *Tx }
-
-func (e engineTx) ImportWriter(tenantID, jobID int64) store.RecordWriter {
-	return importStore{tx: e.tx, tenantID: tenantID, jobID: jobID}
+// ImportWriter implements store.TxEngine: the engine's tuned record lookup
+// and writes.
+func (tx *Tx) ImportWriter(tenantID, jobID int64) store.RecordWriter {
+	return importStore{tx: tx, tenantID: tenantID, jobID: jobID}
 }
 
-func (e engineTx) Native() any { return e.tx.Tx }
+// Native implements store.TxEngine.
+func (tx *Tx) Native() any { return tx.Tx }
 
 // dialect is PostgreSQL's store.Dialect: lists are arrays.
 type dialect struct{}

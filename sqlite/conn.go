@@ -29,19 +29,19 @@ func (d driver) MapError(err error) error { return mapError(err) }
 func (tx *Tx) store() *store.Tx {
 	if tx.st == nil {
 		tx.st = &store.Tx{Conn: conn{tx.Tx}, Now: tx.now, Principal: tx.principal, MapError: mapError, Lock: noLock,
-			Dialect: dialect{}, Engine: engineTx{tx}}
+			Dialect: dialect{}, Engine: tx}
 	}
 	return tx.st
 }
 
-// engineTx is SQLite's store.TxEngine.
-type engineTx struct{ tx *Tx }
-
-func (e engineTx) ImportWriter(tenantID, jobID int64) store.RecordWriter {
-	return importStore{tx: e.tx, tenantID: tenantID, jobID: jobID}
+// ImportWriter implements store.TxEngine: the engine's tuned record lookup
+// and writes.
+func (tx *Tx) ImportWriter(tenantID, jobID int64) store.RecordWriter {
+	return importStore{tx: tx, tenantID: tenantID, jobID: jobID}
 }
 
-func (e engineTx) Native() any { return e.tx.Tx }
+// Native implements store.TxEngine.
+func (tx *Tx) Native() any { return tx.Tx }
 
 // dialect is SQLite's store.Dialect: lists are JSON arrays.
 type dialect struct{}

@@ -279,27 +279,16 @@ func (s *Service) SetImportProgress(ctx context.Context, jobID int64, stepsDone 
 // in the same transaction, so the job's effect happens exactly once even
 // when two nodes run it (a rescued job whose first run was still alive):
 // the job's row is locked first, and the tenant's write lock taken before
-// the rows are decided. A job already finished is only completed.
+// the rows are decided.
 func (s *Service) FinishImportJob(ctx context.Context, jobID int64, rows importer.Source, log []string,
 	complete func(*Tx) error) (*vintry.ImportJob, error) {
-	var job *vintry.ImportJob
-	err := s.d.Update(ctx, func(tx *Tx) error {
-		var err error
-		if job, err = findJobForWorker(ctx, tx, jobID); err != nil {
+	return s.endWorkerJob(ctx, jobID, complete, func(tx *Tx, job *vintry.ImportJob) error {
+		if err := tx.Lock(ctx, LockWrite, job.TenantID); err != nil {
 			return err
 		}
-		if !job.Status.Terminal() {
-			if err := tx.Lock(ctx, LockWrite, job.TenantID); err != nil {
-				return err
-			}
-			job.Log = log
-			if err := s.runImport(ctx, tx, job, rows); err != nil {
-				return err
-			}
-		}
-		return complete(tx)
+		job.Log = log
+		return s.runImport(ctx, tx, job, rows)
 	})
-	return job, err
 }
 
 // FailImportJob ends job jobID, whose file could not be processed: nothing
@@ -307,6 +296,19 @@ func (s *Service) FinishImportJob(ctx context.Context, jobID int64, rows importe
 // transaction.
 func (s *Service) FailImportJob(ctx context.Context, jobID int64, reason string, log []string,
 	complete func(*Tx) error) (*vintry.ImportJob, error) {
+	return s.endWorkerJob(ctx, jobID, complete, func(tx *Tx, job *vintry.ImportJob) error {
+		job.Status, job.Log = vintry.StatusFailed, append(append([]string(nil), log...), reason)
+		out := importer.FailedOutcome(reason)
+		job.Errors = out.Errors
+		return s.finishWithFiles(ctx, tx, job, out, importer.SliceSource(nil))
+	})
+}
+
+// endWorkerJob runs end on CSV import job jobID, its row locked, unless it
+// has finished already (its completion committed, the queue's
+// acknowledgement lost), and then complete, in one transaction.
+func (s *Service) endWorkerJob(ctx context.Context, jobID int64, complete func(*Tx) error,
+	end func(*Tx, *vintry.ImportJob) error) (*vintry.ImportJob, error) {
 	var job *vintry.ImportJob
 	err := s.d.Update(ctx, func(tx *Tx) error {
 		var err error
@@ -314,10 +316,7 @@ func (s *Service) FailImportJob(ctx context.Context, jobID int64, reason string,
 			return err
 		}
 		if !job.Status.Terminal() {
-			job.Status, job.Log = vintry.StatusFailed, append(append([]string(nil), log...), reason)
-			out := importer.FailedOutcome(reason)
-			job.Errors = out.Errors
-			if err := s.finishWithFiles(ctx, tx, job, out, importer.SliceSource(nil)); err != nil {
+			if err := end(tx, job); err != nil {
 				return err
 			}
 		}
