@@ -67,7 +67,13 @@ func insertJob(ctx context.Context, tx *Tx, job *vintry.ImportJob) error {
 
 // findJob returns job id of tenant tenantID; ENOTFOUND when there is none.
 func findJob(ctx context.Context, tx *Tx, tenantID, id int64) (*vintry.ImportJob, error) {
-	j, err := scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = ? AND tenant_id = ?`, id, tenantID))
+	return queryJob(ctx, tx, ` WHERE id = ? AND tenant_id = ?`, id, tenantID)
+}
+
+// queryJob returns the job a WHERE clause (and its arguments) selects;
+// ENOTFOUND when there is none.
+func queryJob(ctx context.Context, tx *Tx, where string, args ...any) (*vintry.ImportJob, error) {
+	j, err := scanImportJob(tx.QueryRow(ctx, importJobSelect+where, args...))
 	if errors.Is(err, ErrNoRows) {
 		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
 	}

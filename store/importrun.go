@@ -253,11 +253,7 @@ func (s *Service) StartImportJob(ctx context.Context, jobID int64) (*vintry.Queu
 // transaction ends: only one transaction at a time can start or finish the
 // job, and the next sees what the last one committed.
 func findJobForWorker(ctx context.Context, tx *Tx, jobID int64) (*vintry.ImportJob, error) {
-	j, err := scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
-	if errors.Is(err, ErrNoRows) {
-		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
-	}
-	return j, err
+	return queryJob(ctx, tx, ` WHERE id = ?`+tx.Dialect.LockRow(), jobID)
 }
 
 // SetImportProgress records that a running job finished stepsDone steps.

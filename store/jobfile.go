@@ -165,24 +165,13 @@ func (s *Service) DeleteExpiredJobFiles(ctx context.Context, cutoff time.Time) (
 	for {
 		var ids IDs
 		err := s.d.Update(ctx, func(tx *Tx) error {
-			ids = ids[:0]
-			rows, err := tx.Query(ctx, `UPDATE import_jobs SET files_deleted_at = ?
+			var err error
+			ids, err = queryIDs(ctx, tx, `UPDATE import_jobs SET files_deleted_at = ?
 				WHERE id IN (SELECT id FROM import_jobs WHERE files_deleted_at IS NULL AND completed_at < ?
 					AND status IN ('completed', 'completed_with_errors', 'failed', 'cancelled')
 					ORDER BY completed_at LIMIT ?`+tx.Dialect.SkipLocked()+`)
 				RETURNING id`, tx.Now, cutoff.UTC(), retentionBatch)
-			if err != nil {
-				return err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
-					return err
-				}
-				ids = append(ids, id)
-			}
-			if err := rows.Err(); err != nil || len(ids) == 0 {
+			if err != nil || len(ids) == 0 {
 				return err
 			}
 			_, err = tx.Exec(ctx, `DELETE FROM job_files WHERE `+tx.Dialect.In("job_id"), ids)

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"encoding/json"
-	"errors"
 
 	"github.com/vintry/vintry"
 )
@@ -72,10 +71,8 @@ func (s *Service) RunQueuedRevert(ctx context.Context, jobID int64, complete fun
 // finished is only completed. A conflict comes back as the error of
 // runRevert (ECONFLICT).
 func (s *Service) runQueuedRevert(ctx context.Context, tx *Tx, jobID int64, complete func(*Tx) error) (*vintry.ImportJob, error) {
-	rev, err := scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
-	if errors.Is(err, ErrNoRows) {
-		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
-	} else if err != nil {
+	rev, err := findJobForWorker(ctx, tx, jobID)
+	if err != nil {
 		return nil, err
 	}
 	if rev.Status.Terminal() {
@@ -113,10 +110,8 @@ func (s *Service) FailQueuedRevert(ctx context.Context, jobID int64, reason erro
 }
 
 func (s *Service) failQueuedRevert(ctx context.Context, tx *Tx, jobID int64, reason error, complete func(*Tx) error) (*vintry.ImportJob, error) {
-	rev, err := scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = ?`+tx.Dialect.LockRow(), jobID))
-	if errors.Is(err, ErrNoRows) {
-		return nil, vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
-	} else if err != nil || rev.Status.Terminal() {
+	rev, err := findJobForWorker(ctx, tx, jobID)
+	if err != nil || rev.Status.Terminal() {
 		return rev, err
 	}
 	refuseQueuedRevert(rev, reason, tx.Now)

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"sort"
 	"strconv"
@@ -422,10 +421,7 @@ func (s *Service) CancelImportJob(ctx context.Context, id int64) (*vintry.Import
 		if err != nil {
 			return err
 		}
-		job, err = scanImportJob(tx.QueryRow(ctx, importJobSelect+` WHERE id = ? AND tenant_id = ?`+tx.Dialect.LockRow(), id, tenantID))
-		if errors.Is(err, ErrNoRows) {
-			return vintry.Errorf(vintry.ENOTFOUND, vintry.MsgJobNotFound)
-		} else if err != nil {
+		if job, err = queryJob(ctx, tx, ` WHERE id = ? AND tenant_id = ?`+tx.Dialect.LockRow(), id, tenantID); err != nil {
 			return err
 		}
 		if err := job.CheckCancellable(); err != nil {

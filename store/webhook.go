@@ -21,24 +21,12 @@ func insertDeliveries(ctx context.Context, tx *Tx, job *vintry.ImportJob) ([]int
 	if !ok || job.Args.DryRun {
 		return nil, nil
 	}
-	rows, err := tx.Query(ctx, `
+	ids, err := queryIDs(ctx, tx, `
 		INSERT INTO webhook_deliveries (tenant_id, webhook_id, job_id, event, created_at, updated_at)
 		SELECT tenant_id, id, ?, ?, ?, ? FROM webhooks WHERE tenant_id = ? AND `+tx.Dialect.ListHas("webhooks.events")+`
 		ORDER BY id RETURNING id`, job.ID, event, tx.Now, tx.Now, job.TenantID, event)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
 	slices.Sort(ids) // RETURNING does not promise the insert order
-	return ids, rows.Err()
+	return ids, err
 }
 
 // CreateWebhook implements vintry.WebhookService. It holds the tenant's
